@@ -1,0 +1,80 @@
+# Two commands matter: `make run` and `make test`. Everything else is a helper they use.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/playground
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+# What development needs; production sets its own environment (see .env.example).
+DEV_ENV := DEBUG=1 LOCALFAL_URL=http://$(HOST):$(PORT)/localfal
+
+.PHONY: run test lint fmt bench migrate catalog venv deps test-deps chromium node-deps check clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the pinned requirements change.
+$(VENV)/.deps: requirements.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements-dev.txt requirements.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.deps
+
+venv: $(VENV)/.deps
+deps: $(VENV)/.deps
+test-deps: $(VENV)/.test-deps chromium node-deps
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: tests/js/node_modules/.installed
+
+migrate: deps
+	$(PY) manage.py migrate --noinput
+
+catalog: migrate
+	$(PY) manage.py import_schemas --bundled
+
+run: catalog
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo ""
+	@echo "  Playground is starting on http://$(HOST):$(PORT)/  (backend: $${FAL_KEY:+fal.ai}$${FAL_KEY:-local fal emulator})"
+	@echo ""
+	$(DEV_ENV) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+
+lint: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check playground tests bench
+	$(VENV)/bin/ruff format --check playground tests bench
+	$(PY) manage.py makemigrations --check --dry-run
+
+fmt: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check --fix playground tests bench
+	$(VENV)/bin/ruff format playground tests bench
+
+# The whole suite on the defaults (SQLite + in-memory layer), then again on Postgres +
+# Redis when both answer on localhost.
+test: test-deps lint
+	$(PY) -m pytest
+	@if $(PY) -c "import socket; [socket.create_connection(a, 1).close() for a in (('127.0.0.1', 5432), ('127.0.0.1', 6379))]" 2>/dev/null; then \
+	  echo "== again on Postgres + Redis =="; \
+	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest; \
+	else \
+	  echo "== Postgres or Redis not answering on localhost: skipped the second run =="; \
+	fi
+
+bench: test-deps
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) tests/js/node_modules

@@ -1,0 +1,41 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets through auth + origin checks."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+# Django must be set up before anything imports models (the routing modules do).
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from playground.routing import websocket_urlpatterns  # noqa: E402
+
+
+def _teach_daphne_reason_phrases() -> None:
+    """Daphne takes reason phrases from Twisted's table, which lacks 422, 429 and 499, so
+    clients would read "Unknown Status" (fal-js shows it as the error message)."""
+    from http import HTTPStatus
+
+    from twisted.web import http
+
+    for status in HTTPStatus:
+        http.RESPONSES.setdefault(status.value, status.phrase.encode())
+    http.RESPONSES.setdefault(499, b"Client Closed Request")
+
+
+_teach_daphne_reason_phrases()
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import asyncio
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from playground.core.health import check_channel_layer, check_database
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: a product overview for visitors, the user's dashboard otherwise."""
+    if request.user.is_authenticated:
+        return render(request, "core/dashboard.html")
+    return render(request, "core/welcome.html")
+
+
+@never_cache
+@require_safe
+async def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the channel layer both answer, 503 otherwise."""
+    database, channel_layer = await asyncio.gather(check_database(), check_channel_layer())
+    healthy = database["ok"] and channel_layer["ok"]
+    body = {
+        "status": "ok" if healthy else "error",
+        "database": database,
+        "channel_layer": channel_layer,
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,105 @@
+"""Run the real product (daphne + the ASGI app) in a subprocess on a free port.
+
+Used by the test suite (browser and contract tests) and by `bench/`, so both measure and
+test exactly what users run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+DAPHNE = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def localfal(self) -> str:
+        return f"{self.url}/localfal"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start(
+    data_dir: Path, *, database_url: str = "", migrate: bool = False, **env: str
+) -> LiveServer:
+    """Collect static files, start daphne, wait for /healthz; raises with the log on failure.
+
+    `migrate` prepares a fresh database first (bench runs); tests pass their test database.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "playground.settings",
+        "DATA_DIR": str(data_dir),
+        "DEBUG": "0",
+        "LOCALFAL_URL": f"{url}/localfal",
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    if database_url:
+        full_env["DATABASE_URL"] = database_url
+    for name in ("FAL_KEY", "FAL_MODE"):
+        full_env.pop(name, None)
+    manage = [sys.executable, "manage.py"]
+    if migrate:
+        subprocess.run(
+            [*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=full_env, check=True
+        )
+    subprocess.run(
+        [*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=full_env, check=True
+    )
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*DAPHNE, "-p", str(port), "playground.asgi:application"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(url=url, process=process, log_path=log_path)
+    _wait_until_up(server)
+    return server
+
+
+def _wait_until_up(server: LiveServer) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"live server exited:\n{server.log()}")
+        try:
+            httpx.get(f"{server.url}/healthz", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"live server did not start:\n{server.log()}")

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the fal emulator on its own (fal's hosts under http://HOST:PORT/localfal/)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8001)
+        parser.add_argument("--runners", type=int, help="concurrent model runners")
+        parser.add_argument("--speed", type=float, help="duration multiplier (0.01 = fast)")
+
+    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        env = {**os.environ, "ROOT_URLCONF": "playground.localfal.standalone_urls"}
+        env["LOCALFAL_ENABLED"] = "1"
+        if options.get("runners"):
+            env["LOCALFAL_RUNNERS"] = str(options["runners"])
+        if options.get("speed") is not None:
+            env["LOCALFAL_SPEED"] = str(options["speed"])
+        base = f"http://{host}:{port}/localfal"
+        self.stdout.write(f"fal emulator on {base}  (run: {base}/run, queue: {base}/queue)")
+        self.stdout.flush()
+        argv = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
+        os.execvpe(sys.executable, [*argv, "playground.asgi:application"], env)

@@ -1,0 +1,73 @@
+"""Runs one emulated model call: defaults, seed, then the media-making output builder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import mimetypes
+from collections.abc import Callable
+from typing import Any
+
+from playground.localfal import files
+from playground.localfal.engine import EmuRequest, Failure
+
+log = logging.getLogger(__name__)
+
+
+def with_defaults(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Top-level schema defaults filled in, as fal's pydantic models do."""
+    filled = dict(data)
+    for name, prop in (schema.get("properties") or {}).items():
+        if name not in filled and isinstance(prop, dict) and "default" in prop:
+            filled[name] = prop["default"]
+    return filled
+
+
+def resolve_seed(data: dict[str, Any]) -> int:
+    """The input's seed, or one derived from the input so reruns are reproducible."""
+    seed = data.get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return seed
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def run_app(request: EmuRequest, log_line: Callable[[str], None]) -> Any:
+    """Output JSON for the request, or a Failure; runs on an executor thread."""
+    from playground.localfal.media import MediaError
+    from playground.localfal.outputs import InputFileError as OutputInputError
+    from playground.localfal.outputs import OutputContext, build_output
+
+    def store_file(data: bytes, content_type: str, file_name: str) -> str:
+        if "." not in file_name:
+            file_name += mimetypes.guess_extension(content_type or "") or ".bin"
+        key, name = files.save(data, file_name)
+        return files.public_url(request.base_url, key, name)
+
+    def fetch_file(url: str) -> bytes:
+        try:
+            return files.fetch_input(url)
+        except files.InputFileError as exc:
+            raise OutputInputError(str(exc)) from exc
+
+    context = OutputContext(
+        endpoint_id=request.endpoint_id,
+        category=request.category,
+        input=request.input,
+        seed=resolve_seed(request.input),
+        store_file=store_file,
+        fetch_file=fetch_file,
+        log=log_line,
+    )
+    try:
+        return build_output(request.output_schema, context)
+    except (OutputInputError, files.InputFileError) as exc:
+        return _input_failure(str(exc))
+    except MediaError as exc:
+        return _input_failure(str(exc))
+
+
+def _input_failure(message: str) -> Failure:
+    detail = [{"loc": ["body"], "msg": message, "type": "file_download_error"}]
+    return Failure(message, "file_download_error", 422, {"detail": detail})

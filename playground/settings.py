@@ -1,0 +1,204 @@
+"""Django settings for Playground: one module, driven by the environment.
+
+Every variable is listed, with a comment, in `.env.example`. `DEBUG` is off unless asked
+for; `make run` turns on what local development needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from playground.lib.env import envbool, envchoice, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Runtime state of a self-hosted install (SQLite db, media, generated secret) lives here.
+DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "var")))
+
+
+def _persistent_secret(name: str) -> str:
+    """A random secret created once per install and kept in DATA_DIR.
+
+    A fresh machine must work without hand-written secrets, yet sessions must survive a
+    restart, so the secret is generated on first start and reused afterwards.
+    """
+    path = DATA_DIR / name
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(50)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envstr("SECRET_KEY") or _persistent_secret("secret_key")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL").rstrip("/")
+
+# Behind TLS (directly or via a proxy) set HTTPS=1: secure cookies, redirects and HSTS.
+HTTPS = envbool("HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if envbool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_htmx",
+    "template_partials",
+    "playground.core",
+    "playground.accounts",
+    "playground.catalog",
+    "playground.localfal",
+    "playground.jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "playground.lib.middleware.AsyncWhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+# `manage.py localfal` serves the emulator alone by swapping the URLconf.
+ROOT_URLCONF = envstr("ROOT_URLCONF", "playground.urls")
+ASGI_APPLICATION = "playground.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "playground.core.context_processors.backend",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in DATA_DIR by default; DATABASE_URL (e.g. postgres://...) switches.
+DATABASE_URL = envstr("DATABASE_URL")
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)
+    if DATABASE_URL
+    else {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "db.sqlite3",
+        "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+    }
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers proceed while the runner writes; IMMEDIATE avoids "database is
+    # locked" errors when a read transaction later wants to write.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Channel layer and cache: in-memory by default (one process); Redis with REDIS_URL.
+REDIS_URL = envstr("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+}
+
+# --- fal -------------------------------------------------------------------------------
+# FAL_KEY set (or FAL_MODE=fal) talks to fal.ai; otherwise the embedded emulator answers.
+FAL_KEY = envstr("FAL_KEY")
+FAL_MODE = envchoice("FAL_MODE", ("local", "fal"), "fal" if FAL_KEY else "local")
+# Where this server reaches its own emulator (the same origin by default).
+LOCALFAL_URL = envstr("LOCALFAL_URL", "http://127.0.0.1:8000/localfal").rstrip("/")
+FAL_TIMEOUT_SECONDS = envfloat("FAL_TIMEOUT_SECONDS", 30.0)
+FAL_MAX_RETRIES = envint("FAL_MAX_RETRIES", 5)
+
+# --- the embedded emulator ---------------------------------------------------------------
+# Mounted by default in local mode; with a real fal key it is off unless asked for.
+LOCALFAL_ENABLED = envbool("LOCALFAL_ENABLED", FAL_MODE == "local")
+LOCALFAL_RUNNERS = envint("LOCALFAL_RUNNERS", 2)
+# Multiplies every simulated duration: 1.0 feels like a real model, 0.01 suits tests.
+LOCALFAL_SPEED = envfloat("LOCALFAL_SPEED", 1.0)
+# Fault rules applied to every call, same grammar as the X-Localfal-Fault header.
+LOCALFAL_FAULTS = envstr("LOCALFAL_FAULTS")
+LOCALFAL_MAX_UPLOAD_BYTES = envint("LOCALFAL_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)

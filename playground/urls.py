@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("playground.core.urls")),
+    path("accounts/", include("playground.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.LOCALFAL_ENABLED:
+    urlpatterns.append(path("localfal/", include("playground.localfal.urls")))

@@ -1,0 +1,49 @@
+// Small behaviours shared by every page: dropdown menus, dismissible alerts, tooltips.
+(function () {
+  "use strict";
+
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    // Placeholder links (features still to come) stay focusable but go nowhere.
+    if (event.target.closest('a[aria-disabled="true"]')) {
+      event.preventDefault();
+      return;
+    }
+    var dismiss = event.target.closest("[data-dismiss]");
+    if (dismiss) {
+      var alert = dismiss.closest(".alert");
+      if (alert) alert.remove();
+      return;
+    }
+    closeMenus(event.target.closest("details[data-menu]"));
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details[data-menu][open]");
+    if (open) {
+      open.removeAttribute("open");
+      open.querySelector("summary").focus();
+    }
+    // Tooltips must be dismissible without moving focus (WCAG 1.4.13).
+    document.querySelectorAll(".tooltip-wrap:focus-within, .tooltip-wrap:hover").forEach(
+      function (wrap) {
+        wrap.setAttribute("data-tooltip-hidden", "");
+      }
+    );
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var wrap = event.target.closest && event.target.closest(".tooltip-wrap");
+    if (wrap) wrap.removeAttribute("data-tooltip-hidden");
+  });
+  document.addEventListener("mouseout", function (event) {
+    var wrap = event.target.closest && event.target.closest(".tooltip-wrap");
+    if (wrap && !wrap.contains(event.relatedTarget)) wrap.removeAttribute("data-tooltip-hidden");
+  });
+})();

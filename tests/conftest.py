@@ -1,0 +1,128 @@
+"""Fixtures shared by the whole suite.
+
+`live_app` runs the real product (daphne + the ASGI app) in a subprocess against the
+test database, so browser tests and the official fal clients talk to exactly what users
+run. Tests using it need `transactional_db` so their rows are visible to the server.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from playground.lib import liveserver
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests never need hashed static names; the live server runs collectstatic itself.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LOCALFAL_SPEED = 0.01
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_of_async_tests(django_db_setup, django_db_blocker):
+    """Async tests reach the ORM through asgiref's shared worker thread, whose connection
+    would outlive the session and keep Postgres from dropping the test database."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+
+
+def database_url_for_tests() -> str:
+    from django.db import connection
+
+    conf = connection.settings_dict
+    if conf["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{conf['NAME']}"
+    user = conf.get("USER") or ""
+    host = conf.get("HOST") or "127.0.0.1"
+    port = conf.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{conf['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> liveserver.LiveServer:
+    with django_db_blocker.unblock():
+        db_url = database_url_for_tests()
+    data_dir = tmp_path_factory.mktemp("live-data")
+    server = liveserver.start(data_dir, database_url=db_url, LOCALFAL_SPEED="0.01")
+    yield server
+    server.stop()
+    with django_db_blocker.unblock():
+        _wait_for_other_sessions_to_close()
+
+
+def _wait_for_other_sessions_to_close(timeout: float = 10.0) -> None:
+    """Postgres refuses to drop the test database while the server's sessions linger."""
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser build)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls that browser
+    # tests make between page steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop on the main
+    thread for the rest of the session, which async tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,0 +1,57 @@
+"""Settings as a fresh production process sees them (subprocesses: settings load once)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "FAL_KEY", "FAL_MODE")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_deploy_checks_are_clean_with_a_production_environment(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        HTTPS="1",
+        SECRET_KEY="x" * 20 + "production-secret-key-with-plenty-of-entropy-8d1f",
+        DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_debug_is_off_and_the_emulator_is_the_backend_by_default(tmp_path):
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.FAL_MODE, s.LOCALFAL_ENABLED, (s.DATA_DIR / 'secret_key').exists())"
+    )
+    result = run_manage("shell", "-v", "0", "-c", code, DATA_DIR=str(tmp_path))
+    assert result.stdout.split() == ["False", "local", "True", "True"], result.stderr
+
+
+def test_a_fal_key_switches_to_fal_and_unmounts_the_emulator(tmp_path):
+    code = "from django.conf import settings as s; print(s.FAL_MODE, s.LOCALFAL_ENABLED)"
+    result = run_manage("shell", "-v", "0", "-c", code, FAL_KEY="id:secret", DATA_DIR=str(tmp_path))
+    assert result.stdout.split() == ["fal", "False"], result.stderr
+
+
+def test_junk_settings_stop_the_process_with_a_clear_message(tmp_path):
+    result = run_manage("check", DEBUG="ture", DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
