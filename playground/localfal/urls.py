@@ -5,30 +5,30 @@ from __future__ import annotations
 
 from django.urls import path
 
-from playground.localfal import views
+from playground.localfal.views import queue, run, storage
 
 app_name = "localfal"
 REQUEST = "queue/<path:app>/requests/<str:request_id>"
 
 urlpatterns = [
-    path(f"{REQUEST}/status/stream", views.queue_status_stream, name="status-stream"),
-    path(f"{REQUEST}/status", views.queue_status, name="status"),
-    path(f"{REQUEST}/cancel", views.queue_cancel, name="cancel"),
-    path(REQUEST, views.queue_result, name="result"),
-    path("queue/<path:endpoint_path>", views.queue_submit, name="submit"),
-    path("run/<path:endpoint_path>", views.run, name="run"),
-    path("rest/tokens/", views.rest_token, name="tokens"),
-    path("rest/storage/upload/initiate", views.storage_initiate, name="upload-initiate"),
+    path(f"{REQUEST}/status/stream", queue.status_stream, name="status-stream"),
+    path(f"{REQUEST}/status", queue.status, name="status"),
+    path(f"{REQUEST}/cancel", queue.cancel, name="cancel"),
+    path(REQUEST, queue.result, name="result"),
+    path("queue/<path:endpoint_path>", queue.submit, name="submit"),
+    path("run/<path:endpoint_path>", run.run, name="run"),
+    path("rest/tokens/", storage.realtime_token, name="tokens"),
+    path("rest/storage/upload/initiate", storage.initiate, name="upload-initiate"),
     path(
         "rest/storage/upload/initiate-multipart",
-        views.storage_initiate,
+        storage.initiate,
         {"multipart": True},
         name="upload-initiate-multipart",
     ),
-    path("rest/storage/auth/token", views.storage_auth_token, name="storage-token"),
-    path("cdn/files/upload", views.cdn_upload_direct, name="cdn-upload"),
-    path("cdn/upload/<str:token>", views.cdn_put, name="cdn-put"),
-    path("cdn/multipart/<str:token>/complete", views.cdn_multipart_complete, name="cdn-complete"),
-    path("cdn/multipart/<str:token>/<int:number>", views.cdn_multipart_part, name="cdn-part"),
-    path("cdn/files/<str:key>/<str:name>", views.cdn_file, name="file"),
+    path("rest/storage/auth/token", storage.cdn_token, name="storage-token"),
+    path("cdn/files/upload", storage.cdn_upload, name="cdn-upload"),
+    path("cdn/upload/<str:token>", storage.upload_target, name="cdn-put"),
+    path("cdn/multipart/<str:token>/complete", storage.multipart_complete, name="cdn-complete"),
+    path("cdn/multipart/<str:token>/<int:number>", storage.multipart_part, name="cdn-part"),
+    path("cdn/files/<str:key>/<str:name>", storage.served_file, name="file"),
 ]

@@ -20,6 +20,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.contract.support import probe_submit
+
 pytestmark = pytest.mark.contract
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
@@ -194,17 +196,7 @@ def test_errors_surface_as_client_errors(js, live_app):
     fault = f"submit:503*1,key={retried['faultKey']}"
     submits = [r for r in requests_to(report, "POST", f"/queue/{APP}") if fault in str(r)]
     assert len(submits) == 2, "the 503 was not retried exactly once"
-    probe = httpx.post(
-        f"{live_app.localfal}/queue/{APP}",
-        content=b"{",  # malformed JSON: refused at submit once the 503s are spent
-        headers={
-            "Authorization": "Key local:test",
-            "Content-Type": "application/json",
-            "X-Localfal-Fault": fault,
-        },
-        timeout=10,
-    )
-    assert probe.status_code == 422, "the injected 503 never reached the client"
+    assert probe_submit(live_app, fault) == 422, "the injected 503 never reached the client"
 
 
 def test_validation_error_message_is_the_http_reason_phrase(js):

@@ -19,6 +19,8 @@ import pytest
 from fal_client import Completed, FalClientHTTPError, InProgress, Queued, SyncRequestHandle
 from PIL import Image
 
+from tests.contract.support import probe_submit
+
 pytestmark = pytest.mark.contract
 
 APP = "fal-ai/flux/schnell"
@@ -77,21 +79,6 @@ def wait_until(handle: SyncRequestHandle, *kinds: type, with_logs: bool = False)
             return seen[-1], seen
         time.sleep(0.025)
     raise AssertionError(f"{handle.request_id} never reached {kinds}; saw {seen[-3:]}")
-
-
-def probe_submit(live_app, fault: str) -> int:
-    """Status of a submit carrying `fault`: 422 (malformed body) once its 503s are spent."""
-    response = httpx.post(
-        f"{live_app.localfal}/queue/{APP}",
-        content=b"{",  # malformed JSON: refused at submit once the 503s are spent
-        headers={
-            "Authorization": "Key local:test",
-            "Content-Type": "application/json",
-            "X-Localfal-Fault": fault,
-        },
-        timeout=10,
-    )
-    return response.status_code
 
 
 def test_run_returns_a_downloadable_image_of_the_requested_size(fal):
