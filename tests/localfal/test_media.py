@@ -190,7 +190,7 @@ def test_speech_uses_espeak_when_installed():
 
 
 def test_speech_falls_back_to_tones_without_espeak(monkeypatch):
-    monkeypatch.setattr(media.shutil, "which", lambda name: None)
+    monkeypatch.setattr(media.audio.shutil, "which", lambda name: None)
     samples, rate = media.speech_audio("Hello there", seconds_hint=2)
     assert len(samples) == 2 * rate
 
