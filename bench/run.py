@@ -120,6 +120,10 @@ async def main() -> None:
                 print(f"{key:45} {report[key]}")
         report["queue_round_trip[speed 0.2]"] = await round_trip(server)
         print(f"{'queue_round_trip[speed 0.2]':45} {report['queue_round_trip[speed 0.2]']}")
+        from bench import catalog as catalog_bench  # the ORM needs a thread without a loop
+
+        bench_db = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+        report.update(await asyncio.to_thread(catalog_bench.run, server, bench_db))
     finally:
         server.stop()
     out = ROOT / "bench" / "results"

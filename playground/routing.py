@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from playground.jobs.consumers import GenerationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/generations/<uuid:code>/", GenerationConsumer.as_asgi()),
+]

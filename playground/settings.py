@@ -202,3 +202,24 @@ LOCALFAL_SPEED = envfloat("LOCALFAL_SPEED", 1.0)
 # Fault rules applied to every call, same grammar as the X-Localfal-Fault header.
 LOCALFAL_FAULTS = envstr("LOCALFAL_FAULTS")
 LOCALFAL_MAX_UPLOAD_BYTES = envint("LOCALFAL_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+
+# --- generations: the runner ----------------------------------------------------------------
+# Run the job runner inside the web process (one command); `manage.py runjobs` adds workers.
+RUNNER_EMBEDDED = envbool("RUNNER_EMBEDDED", True)
+# Generations one runner process tracks at once.
+RUNNER_CAPACITY = envint("RUNNER_CAPACITY", 5000)
+# How often a runner looks for work when nobody wakes it (seconds).
+RUNNER_POLL_SECONDS = envfloat("RUNNER_POLL_SECONDS", 1.0)
+# A runner's claim on a generation; renewed every third of it. A dead runner's claims
+# lapse after this long and another runner resumes its generations.
+RUNNER_LEASE_SECONDS = envint("RUNNER_LEASE_SECONDS", 30)
+# Status polling interval when fal's status stream is unavailable.
+RUNNER_STATUS_POLL_SECONDS = envfloat("RUNNER_STATUS_POLL_SECONDS", 0.5)
+# Upstream failures are retried with backoff for this long, then the generation fails.
+RUNNER_GIVE_UP_SECONDS = envint("RUNNER_GIVE_UP_SECONDS", 600)
+# First wait before a runner tries a failed generation again; doubles each time (max 60 s).
+RUNNER_RETRY_BASE_SECONDS = envfloat("RUNNER_RETRY_BASE_SECONDS", 2.0)
+# Largest output file copied into storage (bytes).
+ASSET_MAX_BYTES = envint("ASSET_MAX_BYTES", 500 * 1024 * 1024)
+# Database threads of one runner (its ORM work runs off the event loop).
+RUNNER_DB_THREADS = envint("RUNNER_DB_THREADS", 4)

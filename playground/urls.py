@@ -7,6 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("playground.core.urls")),
     path("accounts/", include("playground.accounts.urls")),
+    path("", include("playground.jobs.urls")),
+    path("", include("playground.catalog.urls")),
     path("admin/", admin.site.urls),
 ]
 

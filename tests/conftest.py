@@ -23,8 +23,29 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LOCALFAL_SPEED = 0.01
+    # Tests start runners themselves; the live server (a real daphne) embeds its own.
+    settings.RUNNER_EMBEDDED = False
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fast hashing for the many users tests create; PBKDF2 stays accepted so a user made
+    # with `live_user` can log in to the live server (which uses the real settings).
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture
+def live_user(django_user_model):
+    """Make a user who can log in to the live server (its hashers are the real ones)."""
+    from django.contrib.auth.hashers import make_password
+
+    def make(username: str, password: str):
+        user = django_user_model.objects.create(username=username)
+        user.password = make_password(password, hasher="pbkdf2_sha256")
+        user.save(update_fields=["password"])
+        return user
+
+    return make
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +82,32 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> liveserver
     with django_db_blocker.unblock():
         db_url = database_url_for_tests()
     data_dir = tmp_path_factory.mktemp("live-data")
-    server = liveserver.start(data_dir, database_url=db_url, LOCALFAL_SPEED="0.01")
+    # No embedded runner: tests that run generations start their own, and two runners
+    # racing for the same rows would make them flaky.
+    server = liveserver.start(
+        data_dir, database_url=db_url, LOCALFAL_SPEED="0.01", RUNNER_EMBEDDED="0"
+    )
+    yield server
+    server.stop()
+    with django_db_blocker.unblock():
+        _wait_for_other_sessions_to_close()
+
+
+@pytest.fixture(scope="module")
+def live_app_with_runner(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The live server with its embedded runner, as `make run` serves it (browser tests
+    that press Run). One per module, stopped after it, so no runner outlives its tests."""
+    with django_db_blocker.unblock():
+        db_url = database_url_for_tests()
+    data_dir = tmp_path_factory.mktemp("live-runner")
+    server = liveserver.start(
+        data_dir,
+        database_url=db_url,
+        LOCALFAL_SPEED="0.3",
+        RUNNER_EMBEDDED="1",
+        RUNNER_STATUS_POLL_SECONDS="0.1",
+        name="server-with-runner",
+    )
     yield server
     server.stop()
     with django_db_blocker.unblock():

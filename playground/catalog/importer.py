@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
+from playground.catalog.categories import group_for, label_for
 from playground.catalog.modes import modes_for
 from playground.catalog.openapi import SchemaDocumentError, parse_document
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "schemas"
-TRACKED_FIELDS = ("title", "category", "description", "input_schema", "output_schema", "modes")
+TRACKED_FIELDS = (
+    "title",
+    "category",
+    "group",
+    "description",
+    "search_text",
+    "input_schema",
+    "output_schema",
+    "modes",
+)
 log = logging.getLogger(__name__)
 
 
@@ -52,39 +63,88 @@ def import_paths(paths: list[Path], *, source: str) -> ImportReport:
 
 
 @transaction.atomic
-def import_document(doc: dict[str, Any], *, source: str, report: ImportReport) -> None:
-    from playground.catalog.models import Endpoint
+def import_document(
+    doc: dict[str, Any],
+    *,
+    source: str,
+    report: ImportReport,
+    listing: Mapping[str, Any] | None = None,
+    dry_run: bool = False,
+) -> None:
+    """Create or update one endpoint from its OpenAPI document.
+
+    `listing` carries what fal's model list says beside the document (title, description,
+    category, tags); it wins over what the document implies. A bundled snapshot never
+    overwrites an endpoint synced from fal, which is newer. `dry_run` reports the same
+    outcome without writing.
+    """
+    from playground.catalog.models import Endpoint, Source
 
     parsed = parse_document(doc)
-    values = {
-        "title": parsed.title,
-        "category": parsed.category,
-        "description": parsed.description,
-        "input_schema": parsed.input_schema,
-        "output_schema": parsed.output_schema,
-        "modes": modes_for(parsed.endpoint_id, parsed.input_schema, parsed.metadata),
-    }
+    listing = listing or {}
+    metadata = {**parsed.metadata, **(listing.get("metadata") or {})}
+    values = endpoint_values(parsed, metadata, listing, doc)
     endpoint = Endpoint.objects.filter(endpoint_id=parsed.endpoint_id).first()
     if endpoint is None:
-        Endpoint.objects.create(
-            endpoint_id=parsed.endpoint_id,
-            schema_sha=parsed.schema_sha,
-            metadata=parsed.metadata,
-            source=source,
-            **values,
-        )
         report.created.append(parsed.endpoint_id)
+        if not dry_run:
+            Endpoint.objects.create(
+                endpoint_id=parsed.endpoint_id,
+                schema_sha=parsed.schema_sha,
+                metadata=metadata,
+                source=source,
+                **values,
+            )
         return
     changed = [name for name in TRACKED_FIELDS if getattr(endpoint, name) != values[name]]
-    if not changed:
+    if not changed or (source == Source.BUNDLED and endpoint.source == Source.SYNCED):
         report.unchanged.append(parsed.endpoint_id)
         return
-    for name in changed:
-        setattr(endpoint, name, values[name])
-    endpoint.schema_sha = parsed.schema_sha
-    endpoint.metadata = parsed.metadata
-    endpoint.save()
     report.updated[parsed.endpoint_id] = changed
+    if not dry_run:
+        for name in changed:
+            setattr(endpoint, name, values[name])
+        endpoint.schema_sha = parsed.schema_sha
+        endpoint.metadata = metadata
+        endpoint.source = source
+        endpoint.save()
+
+
+def endpoint_values(
+    parsed: Any, metadata: dict[str, Any], listing: Mapping[str, Any], doc: dict[str, Any]
+) -> dict[str, Any]:
+    title = str(listing.get("title") or parsed.title)
+    description = str(listing.get("description") or parsed.description)
+    category = str(listing.get("category") or parsed.category)
+    group = group_for(parsed.endpoint_id, category)
+    paths = list((doc.get("paths") or {}).keys())
+    return {
+        "title": title,
+        "category": category,
+        "group": group,
+        "description": description,
+        "search_text": search_text_for(
+            parsed.endpoint_id, title, description, category, group, metadata.get("tags")
+        ),
+        "input_schema": parsed.input_schema,
+        "output_schema": parsed.output_schema,
+        "modes": modes_for(parsed.endpoint_id, parsed.input_schema, metadata, paths=paths),
+    }
+
+
+def search_text_for(
+    endpoint_id: str,
+    title: str,
+    description: str,
+    category: str,
+    group: str,
+    tags: Any = None,
+) -> str:
+    """What catalog search matches, lowercased once here so queries need no LOWER()."""
+    words = [endpoint_id, title, description, category, label_for(group)]
+    if isinstance(tags, list):
+        words.extend(str(tag) for tag in tags)
+    return "\n".join(word for word in words if word).lower()
 
 
 def import_bundled() -> ImportReport:

@@ -13,12 +13,13 @@ The httpx transport is injectable so tests and the emulator exercise the same pa
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
 import httpx
 from httpx_sse import aconnect_sse
@@ -241,6 +242,40 @@ class FalClient:
             self._bare, "PUT", url, content=data, headers={"Content-Type": content_type}
         )
 
+    async def download(self, url: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """An output file's bytes and content type. fal's media URLs are public: the key is
+        never sent. Raises FalHTTPError (413) above `max_bytes`; transport errors retried."""
+        if url.startswith("data:"):
+            return _decode_data_url(url, max_bytes)
+        for attempt in range(1, 4):
+            try:
+                return await self._download_once(url, max_bytes)
+            except (FalConnectionError, FalTimeoutError) as error:
+                if attempt == 3:
+                    raise
+                await self._sleep(self.retry.delay(attempt))
+                log.info("download of %s failed (%s); retrying", url, error)
+        raise AssertionError("unreachable")
+
+    async def _download_once(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        try:
+            async with self._bare.stream("GET", url, follow_redirects=True) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise error_from_response(response)
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FalHTTPError(
+                            f"file is larger than {max_bytes} bytes", status_code=413
+                        )
+                    chunks.append(chunk)
+                content_type = response.headers.get("content-type", "").split(";")[0]
+                return b"".join(chunks), content_type
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
+
     async def realtime_token(self, endpoint_id: str, *, expiration: int = 120) -> str:
         alias = EndpointId.parse(endpoint_id).alias
         response = await self._request(
@@ -328,6 +363,20 @@ def _transport_error(exc: httpx.HTTPError) -> FalError:
     if isinstance(exc, httpx.TimeoutException):
         return FalTimeoutError(f"fal did not answer in time ({type(exc).__name__})")
     return FalConnectionError(f"connection to fal failed: {exc or type(exc).__name__}")
+
+
+def _decode_data_url(url: str, max_bytes: int) -> tuple[bytes, str]:
+    header, _, payload = url.partition(",")
+    content_type = header[5:].split(";")[0] or "application/octet-stream"
+    try:
+        data = (
+            base64.b64decode(payload) if header.endswith(";base64") else unquote_to_bytes(payload)
+        )
+    except ValueError as exc:
+        raise FalHTTPError(f"bad data URL: {exc}", status_code=422) from None
+    if len(data) > max_bytes:
+        raise FalHTTPError(f"file is larger than {max_bytes} bytes", status_code=413)
+    return data, content_type
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -47,21 +47,13 @@ class LiveServer:
             self.process.kill()
 
 
-def start(
-    data_dir: Path, *, database_url: str = "", migrate: bool = False, **env: str
-) -> LiveServer:
-    """Collect static files, start daphne, wait for /healthz; raises with the log on failure.
-
-    `migrate` prepares a fresh database first (bench runs); tests pass their test database.
-    """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+def process_env(data_dir: Path, *, database_url: str = "", **env: str) -> dict[str, str]:
+    """The environment of a product process: production-like, on the given database."""
     full_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "playground.settings",
         "DATA_DIR": str(data_dir),
         "DEBUG": "0",
-        "LOCALFAL_URL": f"{url}/localfal",
         "LOG_LEVEL": "WARNING",
         **env,
     }
@@ -69,23 +61,40 @@ def start(
         full_env["DATABASE_URL"] = database_url
     for name in ("FAL_KEY", "FAL_MODE"):
         full_env.pop(name, None)
-    manage = [sys.executable, "manage.py"]
+    return full_env
+
+
+def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """Start a process of the product (its output goes to `log_path`)."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def start(
+    data_dir: Path,
+    *,
+    database_url: str = "",
+    migrate: bool = False,
+    name: str = "server",
+    **env: str,
+) -> LiveServer:
+    """Collect static files, start daphne, wait for /healthz; raises with the log on failure.
+
+    `migrate` prepares a fresh database first (bench runs); tests pass their test database.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env.setdefault("LOCALFAL_URL", f"{url}/localfal")
+    full_env = process_env(data_dir, database_url=database_url, **env)
     if migrate:
-        subprocess.run(
-            [*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=full_env, check=True
-        )
-    subprocess.run(
-        [*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=full_env, check=True
-    )
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*DAPHNE, "-p", str(port), "playground.asgi:application"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        manage("migrate", "--noinput", "-v", "0", env=full_env)
+    manage("collectstatic", "--noinput", "-v", "0", env=full_env)
+    log_path = data_dir / f"{name}.log"
+    process = spawn([*DAPHNE, "-p", str(port), "playground.asgi:application"], full_env, log_path)
     server = LiveServer(url=url, process=process, log_path=log_path)
     _wait_until_up(server)
     return server

@@ -171,6 +171,15 @@ class Engine:
     def _is_low(self, request_id: str) -> bool:
         return self._requests[request_id].priority == "low"
 
+    def listing(self) -> list[dict[str, Any]]:
+        """Every request this engine knows, oldest first (tests count submissions)."""
+        with self._lock:
+            requests = sorted(self._requests.values(), key=lambda r: r.created)
+            return [
+                {"request_id": r.request_id, "endpoint_id": r.endpoint_id, "status": r.status}
+                for r in requests
+            ]
+
     def get(self, request_id: str) -> EmuRequest | None:
         with self._lock:
             return self._requests.get(request_id)
@@ -338,6 +347,10 @@ class Engine:
         self._notify(request.request_id)
         for callback in self._done.pop(request.request_id, []):
             callback()
+        if request.webhook_url:
+            from playground.localfal.webhooks import deliver
+
+            self.loop.call_soon_threadsafe(lambda: self.loop.create_task(deliver(request)))
         self._prune()
 
     def _notify(self, request_id: str) -> None:

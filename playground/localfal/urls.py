@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from playground.localfal.views import queue, run, storage
+from playground.localfal.views import keys, queue, run, storage
 
 app_name = "localfal"
 REQUEST = "queue/<path:app>/requests/<str:request_id>"
 
 urlpatterns = [
+    path("_emulator/requests", queue.emulator_requests, name="emulator-requests"),
     path(f"{REQUEST}/status/stream", queue.status_stream, name="status-stream"),
     path(f"{REQUEST}/status", queue.status, name="status"),
     path(f"{REQUEST}/cancel", queue.cancel, name="cancel"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("queue/<path:endpoint_path>", queue.submit, name="submit"),
     path("run/<path:endpoint_path>", run.run, name="run"),
     path("rest/tokens/", storage.realtime_token, name="tokens"),
+    path("rest/.well-known/jwks.json", keys.jwks, name="jwks"),
     path("rest/storage/upload/initiate", storage.initiate, name="upload-initiate"),
     path(
         "rest/storage/upload/initiate-multipart",

@@ -100,3 +100,9 @@ async def cancel(request: HttpRequest, app: str, request_id: str) -> HttpRespons
     outcome = get_engine().cancel(request_id)
     code = {"CANCELLATION_REQUESTED": 202, "ALREADY_COMPLETED": 400}.get(outcome, 404)
     return with_request_id(JsonResponse({"status": outcome}, status=code), request_id)
+
+
+@api("GET", auth=False)
+async def emulator_requests(request: HttpRequest) -> HttpResponse:
+    """Not part of fal: what this emulator has been asked to run (for tests and demos)."""
+    return JsonResponse({"requests": get_engine().listing()})

@@ -19,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         env = {**os.environ, "ROOT_URLCONF": "playground.localfal.standalone_urls"}
         env["LOCALFAL_ENABLED"] = "1"
+        env["RUNNER_EMBEDDED"] = "0"  # the emulator alone runs no generations
         if options.get("runners"):
             env["LOCALFAL_RUNNERS"] = str(options["runners"])
         if options.get("speed") is not None:

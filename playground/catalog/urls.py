@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from playground.catalog.views import browse, model, uploads
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("models/", browse.catalog, name="browse"),
+    # Endpoint ids contain slashes: the fixed suffixes come first so `<path:>` backtracks.
+    path("models/<path:endpoint_id>/payload", model.payload, name="payload"),
+    path("models/<path:endpoint_id>/", model.model_page, name="model"),
+    path("uploads/", uploads.upload, name="upload"),
+]

@@ -1,0 +1,176 @@
+"""The model page (a form generated from the endpoint's input schema) and its payload.
+
+The page posts its own encoding (formgen/spec.py) to `payload` as the user types; the
+answer is the input the endpoint would receive, the code samples for it, and errors by
+path. The JSON view posts `{"input": {...}}` instead and gets the re-rendered form back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST, require_safe
+
+from playground.catalog import formgen
+from playground.catalog.formgen.spec import FormSpec
+from playground.catalog.models import Endpoint, Mode
+from playground.catalog.templatetags.binding import bind, defaults_of
+from playground.catalog.templatetags.snippets import code_samples
+from playground.catalog.views.uploads import RECENT_UPLOADS
+
+log = logging.getLogger(__name__)
+FIELDS_TARGET = "form-fields"  # the element the form partial is swapped into
+# Per schema version (endpoint id, schema sha): forms and start states never change.
+_CACHE: dict[tuple[str, str, str], Any] = {}
+
+
+@login_required
+@require_safe
+def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
+    """The page; `?example=1` fills it with the schema's examples. htmx requests aimed at
+    the form (Load example, Reset) get just the fields back."""
+    endpoint = _endpoint_or_404(endpoint_id)
+    start = _start(endpoint, example="example" in request.GET)
+    context = _form_context(endpoint, form_for(endpoint), start.values)
+    if request.htmx and request.htmx.target == FIELDS_TARGET:
+        return render(request, "catalog/model.html#fields", context)
+    context |= {
+        "modes": [_mode_label(mode) for mode in endpoint.modes],
+        "input_json": start.input_json,
+        "code": start.code,
+        "issues": start.issues,
+        "recent_uploads": request.session.get(RECENT_UPLOADS, []),
+    }
+    return render(request, "catalog/model.html", context)
+
+
+@require_POST
+def payload(request: HttpRequest, endpoint_id: str) -> JsonResponse:
+    """Form fields (or a JSON `{"input": ...}` body) -> 200 `{"input", "code"}`, or
+    422 `{"errors": {path: [...]}}`; 400 for unreadable bodies, 404 for unknown models."""
+    if not request.user.is_authenticated:
+        return _errors("Log in to continue.", status=403)
+    endpoint = Endpoint.objects.by_endpoint_id(endpoint_id)
+    if endpoint is None:
+        return _errors(f"There is no model {endpoint_id!r} in the catalog.", status=404)
+    try:
+        if request.content_type == "application/json":
+            return _payload_from_json(request, endpoint)
+        return _payload_from_form(request, endpoint)
+    except Exception:
+        # A schema the form generator trips over must not become a 500 for the browser.
+        log.exception("payload for %s failed", endpoint_id)
+        return _errors("This input could not be read. Reload the page and try again.")
+
+
+def _payload_from_form(request: HttpRequest, endpoint: Endpoint) -> JsonResponse:
+    posted = request.POST.copy()
+    posted.pop("csrfmiddlewaretoken", None)
+    decoded = formgen.decode(endpoint.input_schema, posted)
+    body = {"input": decoded.input, "code": code_samples(endpoint.endpoint_id, decoded.input)}
+    if decoded.errors:
+        return JsonResponse({"errors": decoded.errors, **body}, status=422)
+    return JsonResponse(body)
+
+
+def _payload_from_json(request: HttpRequest, endpoint: Endpoint) -> JsonResponse:
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _errors(f"That is not valid JSON: {exc}.")
+    value = data.get("input") if isinstance(data, dict) else None
+    if not isinstance(value, dict):
+        return _errors('Send an object: {"input": {...}}.')
+    errors = formgen.validate(endpoint.input_schema, value)
+    if errors:
+        return JsonResponse({"errors": errors}, status=422)
+    encoded = formgen.encode(endpoint.input_schema, value)
+    context = _form_context(endpoint, form_for(endpoint), encoded)
+    return JsonResponse(
+        {
+            "input": value,
+            "encoded": encoded,
+            "code": code_samples(endpoint.endpoint_id, value),
+            "form": render_to_string("catalog/model.html#fields", context, request),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a fresh page shows: the defaults (or the example), posted-style, and the
+    input, code and issue count they make. The same for every visit of a schema version."""
+
+    values: dict[str, list[str]]
+    input_json: str
+    code: dict[str, str]
+    issues: int
+
+
+def form_for(endpoint: Endpoint) -> FormSpec:
+    """The endpoint's FormSpec, built once per schema version (views never mutate it)."""
+    return _cached(endpoint, "form", lambda: formgen.build_form(endpoint.input_schema))
+
+
+def _start(endpoint: Endpoint, *, example: bool) -> Start:
+    def build() -> Start:
+        schema = endpoint.input_schema
+        value = formgen.example_input(schema) if example else defaults_of(form_for(endpoint))
+        values = formgen.encode(schema, value)
+        decoded = formgen.decode(schema, _querydict(values))
+        return Start(
+            values=values,
+            input_json=_pretty(decoded.input),
+            code=code_samples(endpoint.endpoint_id, decoded.input),
+            issues=len(decoded.errors),
+        )
+
+    return _cached(endpoint, "example" if example else "defaults", build)
+
+
+def _cached(endpoint: Endpoint, name: str, build: Callable[[], Any]) -> Any:
+    key = (endpoint.endpoint_id, endpoint.schema_sha, name)
+    if key not in _CACHE:
+        if len(_CACHE) > 5000:
+            _CACHE.clear()
+        _CACHE[key] = build()
+    return _CACHE[key]
+
+
+def _endpoint_or_404(endpoint_id: str) -> Endpoint:
+    endpoint = Endpoint.objects.by_endpoint_id(endpoint_id)
+    if endpoint is None:
+        raise Http404("No such model")
+    return endpoint
+
+
+def _form_context(endpoint: Endpoint, form: FormSpec, values: dict[str, list[str]]) -> dict:
+    return {"endpoint": endpoint, "form": bind(form, values)}
+
+
+def _querydict(values: dict[str, list[str]]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, items in values.items():
+        query.setlist(name, items)
+    return query
+
+
+def _mode_label(mode: str) -> dict[str, str]:
+    label = Mode(mode).label if mode in Mode.values else mode.title()
+    return {"value": mode, "label": label}
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _errors(message: str, *, status: int = 400) -> JsonResponse:
+    return JsonResponse({"errors": {"__all__": [message]}}, status=status)

@@ -1,0 +1,196 @@
+"""Copy a generation's output files into our storage, with thumbnails.
+
+fal's media URLs expire; the gallery must not. Files are sniffed by their bytes (not the
+URL or the declared type), capped in size, and described (dimensions, duration).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import mimetypes
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from PIL import Image, UnidentifiedImageError
+
+from playground.fal.errors import FalError
+from playground.jobs.models import EventKind, Generation, MediaAsset, MediaKind
+
+log = logging.getLogger(__name__)
+MAX_ASSETS = 50
+THUMB_SIDE = 512
+URL_PREFIXES = ("http://", "https://", "data:")
+
+
+@dataclass
+class Found:
+    path: str  # where in the output, e.g. "images.0"
+    url: str
+    declared_type: str
+
+
+def find_media(output: Any, path: str = "") -> list[Found]:
+    """Every file URL in an output: objects with a `url`, and strings under `*url` keys."""
+    found: list[Found] = []
+    if isinstance(output, dict):
+        url = output.get("url")
+        if isinstance(url, str) and url.startswith(URL_PREFIXES):
+            return [Found(path, url, str(output.get("content_type") or ""))]
+        for key, value in output.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and key.endswith("url") and value.startswith(URL_PREFIXES):
+                found.append(Found(child, value, ""))
+            else:
+                found.extend(find_media(value, child))
+    elif isinstance(output, list):
+        for index, value in enumerate(output):
+            child = f"{path}.{index}" if path else str(index)
+            if isinstance(value, str) and value.startswith(URL_PREFIXES):
+                found.append(Found(child, value, ""))
+            else:
+                found.extend(find_media(value, child))
+    return found
+
+
+async def copy_assets(fal: Any, generation: Generation, output: Any, db: Any) -> list[MediaAsset]:
+    """Download and store each output file; a file that fails is noted, not fatal.
+
+    `db` runs ORM and file work off the event loop (the runner's DbPool)."""
+    from playground.jobs import actions
+
+    assets = []
+    for position, item in enumerate(find_media(output)[:MAX_ASSETS]):
+        try:
+            data, served_type = await fal.download(item.url, max_bytes=settings.ASSET_MAX_BYTES)
+        except FalError as error:
+            payload = {"message": f"Could not copy {item.path}: {error}", "path": item.path}
+            await db.run(
+                actions.record_event, generation=generation, kind=EventKind.ERROR, payload=payload
+            )
+            continue
+        declared = item.declared_type or served_type
+        asset = await db.run(store_asset, generation, position, item, data, declared)
+        assets.append(asset)
+    return assets
+
+
+def store_asset(
+    generation: Generation, position: int, item: Found, data: bytes, declared: str
+) -> MediaAsset:
+    described = describe(data, declared)
+    asset = MediaAsset(
+        generation=generation,
+        position=position,
+        kind=described.kind,
+        source_url=item.url if not item.url.startswith("data:") else "data:",
+        output_path=item.path,
+        content_type=described.content_type,
+        width=described.width,
+        height=described.height,
+        duration=described.duration,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    name = f"{position:02d}-{item.path.replace('.', '-') or 'file'}{described.extension}"
+    asset.file.save(name, ContentFile(data), save=False)
+    if described.thumbnail:
+        asset.thumbnail.save(
+            f"{position:02d}-thumb.jpg", ContentFile(described.thumbnail), save=False
+        )
+    asset.save()
+    return asset
+
+
+@dataclass
+class Described:
+    kind: str
+    content_type: str
+    extension: str
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    thumbnail: bytes | None = None
+
+
+def describe(data: bytes, declared: str) -> Described:
+    """What the bytes really are: an image (Pillow), audio/video (PyAV), text, or a file."""
+    if not declared.startswith(("audio/", "video/")):
+        image = _as_image(data)
+        if image:
+            return image
+    media = _as_audio_or_video(data)
+    if media:
+        return media
+    if declared.startswith("text/") or declared in ("application/json",):
+        return Described(MediaKind.TEXT, declared, mimetypes.guess_extension(declared) or ".txt")
+    content_type = declared or "application/octet-stream"
+    return Described(
+        MediaKind.FILE, content_type, mimetypes.guess_extension(content_type) or ".bin"
+    )
+
+
+def _as_image(data: bytes) -> Described | None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            fmt = (image.format or "PNG").lower()
+            content_type = Image.MIME.get(image.format or "", f"image/{fmt}")
+            return Described(
+                MediaKind.IMAGE,
+                content_type,
+                mimetypes.guess_extension(content_type) or f".{fmt}",
+                width=image.width,
+                height=image.height,
+                thumbnail=_thumbnail(image),
+            )
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    copy = image.convert("RGB")
+    copy.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    buffer = io.BytesIO()
+    copy.save(buffer, "JPEG", quality=82, optimize=True)
+    return buffer.getvalue()
+
+
+def _as_audio_or_video(data: bytes) -> Described | None:
+    import av
+
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            seconds = container.duration / 1_000_000 if container.duration else None
+            if container.streams.video:
+                return _video(container, seconds)
+            if container.streams.audio:
+                fmt = container.format.name.split(",")[0]
+                content_type = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg"}.get(
+                    fmt, f"audio/{fmt}"
+                )
+                ext = mimetypes.guess_extension(content_type) or f".{fmt}"
+                return Described(MediaKind.AUDIO, content_type, ext, duration=seconds)
+    except (av.error.FFmpegError, ValueError, OSError):
+        return None
+    return None
+
+
+def _video(container: Any, seconds: float | None) -> Described:
+    stream = container.streams.video[0]
+    poster = None
+    for frame in container.decode(stream):
+        poster = _thumbnail(frame.to_image())
+        break
+    return Described(
+        MediaKind.VIDEO,
+        "video/mp4",
+        ".mp4",
+        width=stream.codec_context.width or None,
+        height=stream.codec_context.height or None,
+        duration=seconds,
+        thumbnail=poster,
+    )

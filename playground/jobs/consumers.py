@@ -1,0 +1,63 @@
+"""Live generation panels: replay what happened, then push each change as it happens.
+
+The consumer only relays. It checks access on connect, renders fragments from the
+database (never from the message), and keeps nothing that persistence depends on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.http import Http404
+
+from playground.jobs.access import generation_for
+from playground.jobs.panel import render_update
+
+NOT_ALLOWED = 4403
+
+
+def _after(query_string: bytes) -> int:
+    """`?after=<seq>`: the page was rendered up to that event; replay only what follows."""
+    values = parse_qs(query_string.decode("latin-1")).get("after", ["0"])
+    try:
+        return max(0, int(values[0]))
+    except ValueError:
+        return 0
+
+
+class GenerationConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        code = self.scope["url_route"]["kwargs"]["code"]
+        if user is None or not user.is_authenticated:
+            return await self.close(code=NOT_ALLOWED)
+        try:
+            self.generation, _ = await database_sync_to_async(generation_for)(user, code)
+        except Http404:
+            return await self.close(code=NOT_ALLOWED)
+        self.last_seq = _after(self.scope.get("query_string", b""))
+        self.group = self.generation.group_name
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        # Catch up after joining the group, so nothing between the two is missed.
+        await self.send_update()
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Browsers send nothing we act on (htmx may send form values); ignore it."""
+
+    async def generation_changed(self, message: dict[str, Any]) -> None:
+        await self.send_update()
+
+    async def send_update(self) -> None:
+        html, self.last_seq = await database_sync_to_async(render_update)(
+            self.generation.pk, self.last_seq
+        )
+        if html:
+            await self.send(text_data=html)

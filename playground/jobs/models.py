@@ -1,0 +1,166 @@
+"""Generations: one run of a model by a person, and everything that happened to it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"  # a row, not yet sent to fal
+    QUEUED = "queued", "In queue"  # fal has it (request id stored), waiting for a runner
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE = (Status.PENDING, Status.QUEUED, Status.RUNNING)
+FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+
+
+class Mode(models.TextChoices):
+    QUEUE = "queue", "Queue"
+    RUN = "run", "Sync run"
+    STREAM = "stream", "Stream"
+
+
+class GenerationQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> GenerationQuerySet:
+        """What `user` may see (teams and sharing widen this later)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner=user)
+
+    def active(self) -> GenerationQuerySet:
+        return self.filter(status__in=ACTIVE)
+
+
+class Generation(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    # The catalog entry run; `endpoint_id` keeps fal's id as text too, because the catalog
+    # may drop or rename an endpoint and history must not change.
+    model = models.ForeignKey(
+        "catalog.Endpoint", null=True, on_delete=models.SET_NULL, related_name="generations"
+    )
+    endpoint_id = models.CharField(max_length=200)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.QUEUE)
+    input = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    fal_request_id = models.CharField(max_length=100, blank=True, db_index=True)
+    queue_position = models.IntegerField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    # {"message", "type", "status_code", "field_errors": {path: [msg]}}: shown in plain words.
+    error = models.JSONField(null=True, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    # The runner's lease: whoever holds an unexpired lease tracks this generation.
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    submitted = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["status", "lease_until"], name="gen_claimable"),
+            models.Index(fields=["owner", "endpoint_id", "-created"], name="gen_recent_by_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:detail", args=[self.code])
+
+    @property
+    def group_name(self) -> str:
+        return f"generation.{self.code}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        if not self.started:
+            return None
+        end = self.finished or timezone.now()
+        return (end - self.started).total_seconds()
+
+
+class EventKind(models.TextChoices):
+    STATUS = "status", "Status"
+    LOG = "log", "Log"
+    RETRY = "retry", "Retrying"
+    PARTIAL = "partial", "Partial output"
+    ERROR = "error", "Error"
+
+
+class GenerationEvent(models.Model):
+    """What happened, in order: replayed to every browser that opens the generation."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    payload = models.JSONField(default=dict)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["generation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "seq"], name="event_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.generation_id}#{self.seq} {self.kind}"
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+    TEXT = "text", "Text"
+    FILE = "file", "File"
+
+
+def asset_path(asset: MediaAsset, filename: str) -> str:
+    return f"generations/{asset.generation.code}/{filename}"
+
+
+class MediaAsset(models.Model):
+    """An output file copied into our storage: fal's URLs expire, the gallery must not."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="assets")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=MediaKind.choices)
+    file = models.FileField(upload_to=asset_path, max_length=300)
+    thumbnail = models.FileField(upload_to=asset_path, max_length=300, blank=True)
+    source_url = models.URLField(max_length=2000)
+    output_path = models.CharField(max_length=200, blank=True)  # e.g. "images.0"
+    content_type = models.CharField(max_length=100)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["generation", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file.name}"

@@ -1,0 +1,469 @@
+"""The runner: claims generations with a lease, submits them to fal, follows them to the
+end, copies their media, and records every step as events.
+
+One runner per process (the web process by default, or `manage.py runjobs` workers). It
+never loses a generation: rows are claimed by compare-and-swap on a lease that the holder
+renews; a dead process's leases expire and another runner resumes its generations from
+the stored fal request id, so nothing is submitted twice once fal has taken it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import re
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connections
+from django.db.models import Q
+from django.utils import timezone
+
+from playground.fal.config import client_from_settings
+from playground.fal.errors import (
+    FalConnectionError,
+    FalError,
+    FalHTTPError,
+    FalRateLimitError,
+    FalServerError,
+    FalTimeoutError,
+    FalValidationError,
+)
+from playground.fal.retry import is_retryable
+from playground.fal.types import QueueState, QueueStatus
+from playground.jobs import actions
+from playground.jobs.assets import copy_assets
+from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
+
+log = logging.getLogger(__name__)
+STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
+
+
+class DbPool:
+    """ORM work off the event loop, on the runner's own threads (one connection each).
+
+    Its own pool, not asgiref's, so stopping the runner can close those connections
+    (Postgres will not drop or migrate a database others still hold open).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.executor = ThreadPoolExecutor(size, thread_name_prefix="runner-db")
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    def close(self) -> None:
+        barrier = threading.Barrier(self.size)
+
+        def close_this_threads_connections() -> None:
+            barrier.wait(timeout=10)  # every thread takes exactly one of these
+            connections.close_all()
+
+        futures = [self.executor.submit(close_this_threads_connections) for _ in range(self.size)]
+        for future in futures:
+            future.result(timeout=15)
+        self.executor.shutdown(wait=True)
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        capacity: int | None = None,
+        transport: Any = None,
+        poll_interval: float | None = None,
+    ) -> None:
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.capacity = capacity or settings.RUNNER_CAPACITY
+        self.transport = transport  # tests inject an httpx transport
+        self.poll_interval = poll_interval or settings.RUNNER_POLL_SECONDS
+        self.lease = timedelta(seconds=settings.RUNNER_LEASE_SECONDS)
+        self.db = DbPool(settings.RUNNER_DB_THREADS)
+        self.tasks: dict[int, asyncio.Task] = {}
+        self.trackers: dict[str, Tracker] = {}
+        self.cancels: set[str] = set()
+        self._wake = asyncio.Event()
+
+    # -- main loop ------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        stop = stop or asyncio.Event()
+        listener = asyncio.create_task(self._listen())
+        renewer = asyncio.create_task(self._renew_forever())
+        log.info("runner %s started", self.name)
+        try:
+            while not stop.is_set():
+                await self._claim_and_start()
+                self._wake.clear()
+                waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+                await asyncio.wait(
+                    waiters, timeout=self.poll_interval, return_when="FIRST_COMPLETED"
+                )
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            listener.cancel()
+            renewer.cancel()
+            await self._release_all()
+            await asyncio.to_thread(self.db.close)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def cancel(self, code: str) -> None:
+        """Cancel at fal now if this runner tracks it (a queued request may be silent)."""
+        self.cancels.add(code)
+        tracker = self.trackers.get(code)
+        if tracker and tracker.fal is not None:
+            await tracker.maybe_cancel(tracker.fal, check_db=False)
+
+    async def _listen(self) -> None:
+        """New work and cancel requests arrive on the channel layer; polling backs it up."""
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        channel = await layer.new_channel()
+        await layer.group_add(actions.WAKE_GROUP, channel)
+        try:
+            while True:
+                message = await layer.receive(channel)
+                if message.get("cancel"):
+                    await self.cancel(message["cancel"])
+                self.wake()
+        finally:
+            await layer.group_discard(actions.WAKE_GROUP, channel)
+
+    async def _claim_and_start(self) -> None:
+        room = self.capacity - len(self.tasks)
+        if room <= 0:
+            return
+        for generation in await self.db.run(self._claim, room):
+            task = asyncio.create_task(self._track(generation))
+            self.tasks[generation.pk] = task
+            task.add_done_callback(lambda _t, pk=generation.pk: self.tasks.pop(pk, None))
+
+    def _claim(self, limit: int) -> list[Generation]:
+        """Compare-and-swap on the lease: only one runner can win a given row."""
+        now = timezone.now()
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        candidates = (
+            Generation.objects.filter(status__in=ACTIVE)
+            .filter(free, due)
+            .exclude(pk__in=list(self.tasks))
+            .order_by("created")
+            .values_list("pk", flat=True)[:limit]
+        )
+        claimed = []
+        for pk in list(candidates):
+            won = (
+                Generation.objects.filter(pk=pk)
+                .filter(free)
+                .update(lease_owner=self.name, lease_until=now + self.lease)
+            )
+            if won:
+                claimed.append(pk)
+        return list(Generation.objects.filter(pk__in=claimed).select_related("model"))
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            held = list(self.tasks)
+            if held:
+                await self.db.run(self._renew, held)
+
+    def _renew(self, held: list[int]) -> None:
+        until = timezone.now() + self.lease
+        Generation.objects.filter(pk__in=held, lease_owner=self.name).update(lease_until=until)
+
+    async def _release_all(self) -> None:
+        for task in list(self.tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+
+    # -- one generation -------------------------------------------------------------------
+    async def _track(self, generation: Generation) -> None:
+        tracker = Tracker(self, generation)
+        self.trackers[tracker.code] = tracker
+        try:
+            await tracker.run()
+        except asyncio.CancelledError:
+            # Shutting down: let the lease lapse at once so another runner resumes it.
+            await self.db.run(_release, generation.pk, self.name)
+            raise
+        except Exception:
+            log.exception("runner: generation %s crashed", generation.code)
+            await tracker.fail({"message": "Internal error while tracking this generation."})
+        finally:
+            self.trackers.pop(tracker.code, None)
+
+
+def _release(pk: int, owner: str) -> None:
+    Generation.objects.filter(pk=pk, lease_owner=owner).update(lease_owner="", lease_until=None)
+
+
+class Tracker:
+    """Follows one generation from PENDING to a final status."""
+
+    def __init__(self, runner: Runner, generation: Generation) -> None:
+        self.runner = runner
+        self.generation = generation
+        self.logs_seen = 0
+        self.cancel_sent = False
+        self.fal: Any = None  # the client, while one is open
+
+    @property
+    def code(self) -> str:
+        return str(self.generation.code)
+
+    async def run(self) -> None:
+        generation = self.generation
+        if generation.cancel_requested and not generation.fal_request_id:
+            return await self.finish(
+                Status.CANCELLED, error={"message": "Cancelled before it started."}
+            )
+        self.logs_seen = await self.runner.db.run(_logs_recorded, generation)
+        try:
+            async with client_from_settings(
+                transport=self.runner.transport, on_retry=self.on_retry
+            ) as fal:
+                self.fal = fal
+                if generation.mode == Mode.QUEUE:
+                    await self.run_queued(fal)
+                else:
+                    await self.run_direct(fal)
+        except FalError as error:
+            await self.handle_error(error)
+
+    # -- queue mode -----------------------------------------------------------------------
+    async def run_queued(self, fal: Any) -> None:
+        generation = self.generation
+        if not generation.fal_request_id:
+            handle = await fal.submit(
+                generation.endpoint_id, generation.input, webhook_url=webhook_url()
+            )
+            await self.update(
+                fal_request_id=handle.request_id,
+                submitted=timezone.now(),
+                status=Status.QUEUED,
+                queue_position=handle.queue_position,
+                events=[
+                    (EventKind.STATUS, {"status": "queued", "position": handle.queue_position})
+                ],
+            )
+        final = await self.follow(fal)
+        if final.failed:
+            return await self.fetch_failure(fal, final)
+        output = await fal.result(generation.endpoint_id, generation.fal_request_id)
+        await self.complete(fal, output, final.metrics)
+
+    async def follow(self, fal: Any) -> QueueStatus:
+        """The status stream, falling back to polling if it drops or is unavailable."""
+        endpoint_id, request_id = self.generation.endpoint_id, self.generation.fal_request_id
+        try:
+            async for status in fal.stream_status(endpoint_id, request_id):
+                await self.apply(status)
+                await self.maybe_cancel(fal, check_db=False)
+                if status.done:
+                    return status
+        except FalError as error:
+            log.info("status stream of %s failed (%s); polling", self.code, error)
+        while True:
+            status = await fal.status(endpoint_id, request_id)
+            await self.apply(status)
+            if status.done:
+                return status
+            await self.maybe_cancel(fal)
+            await asyncio.sleep(settings.RUNNER_STATUS_POLL_SECONDS)
+
+    async def maybe_cancel(self, fal: Any, *, check_db: bool = True) -> None:
+        """Cancel at fal when asked: by a wake message, or (when polling) the stored flag."""
+        asked = self.code in self.runner.cancels
+        if not asked and check_db:
+            asked = await self.runner.db.run(_cancel_requested, self.generation.pk)
+        if asked and not self.cancel_sent:
+            self.cancel_sent = True
+            self.runner.cancels.discard(self.code)
+            try:
+                await fal.cancel(self.generation.endpoint_id, self.generation.fal_request_id)
+            except FalHTTPError as error:
+                log.info("cancel of %s: %s", self.code, error)  # e.g. already completed
+
+    async def apply(self, status: QueueStatus) -> None:
+        """Turn a fal status into our status, queue position, progress and log events."""
+        new_logs = status.logs[self.logs_seen :]
+        self.logs_seen = len(status.logs)
+        events: list[tuple[str, dict]] = []
+        fields: dict[str, Any] = {}
+        state = Status.QUEUED if status.status is QueueState.IN_QUEUE else Status.RUNNING
+        if (
+            status.status is QueueState.IN_QUEUE
+            and status.queue_position != self.generation.queue_position
+        ):
+            fields["queue_position"] = status.queue_position
+            events.append(
+                (EventKind.STATUS, {"status": "queued", "position": status.queue_position})
+            )
+        if state == Status.RUNNING and self.generation.status != Status.RUNNING:
+            fields.update(status=Status.RUNNING, queue_position=None, started=timezone.now())
+            events.append((EventKind.STATUS, {"status": "running"}))
+        if new_logs:
+            events.append((EventKind.LOG, _log_payload(new_logs)))
+        if fields or events:
+            await self.update(events=events, **fields)
+
+    async def fetch_failure(self, fal: Any, final: QueueStatus) -> None:
+        """A failed request's result answers fal's error status and body: keep its details."""
+        if final.error_type == "client_cancelled":
+            return await self.finish(Status.CANCELLED, error={"message": "Cancelled."})
+        try:
+            await fal.result(self.generation.endpoint_id, self.generation.fal_request_id)
+        except FalHTTPError as error:
+            # The request is over: its error is final, whatever its HTTP status says.
+            return await self.fail(describe(error))
+        await self.fail({"message": final.error or "The model failed.", "type": final.error_type})
+
+    # -- run and stream modes -------------------------------------------------------------
+    async def run_direct(self, fal: Any) -> None:
+        generation = self.generation
+        if generation.submitted:
+            # A direct run has no request id to resume from; re-running could bill twice.
+            return await self.fail(
+                {"message": "Interrupted by a restart before it finished. Run it again."}
+            )
+        await self.update(
+            submitted=timezone.now(),
+            status=Status.RUNNING,
+            started=timezone.now(),
+            events=[(EventKind.STATUS, {"status": "running"})],
+        )
+        if generation.mode == Mode.STREAM:
+            output = None
+            async for event in fal.stream(generation.endpoint_id, generation.input):
+                output = event
+                await self.update(events=[(EventKind.PARTIAL, {"data": _trim(event)})])
+        else:
+            result = await fal.run(generation.endpoint_id, generation.input)
+            output = result.data
+            if result.request_id:
+                await self.update(fal_request_id=result.request_id)
+        await self.complete(fal, output, {})
+
+    # -- endings --------------------------------------------------------------------------
+    async def complete(self, fal: Any, output: Any, metrics: dict) -> None:
+        assets = await copy_assets(fal, self.generation, output, self.runner.db)
+        await self.finish(
+            Status.COMPLETED, output=output, metrics={**metrics, "assets": len(assets)}
+        )
+
+    async def handle_error(self, error: FalError) -> None:
+        if self.worth_retrying(error) and await self.retry_later(error):
+            return
+        await self.fail(describe(error))
+
+    def worth_retrying(self, error: FalError) -> bool:
+        """Once fal has the request id, reading it again is always safe: any transient
+        upstream error is retried later. Before that, only errors that prove fal did not
+        take the submit are (a retry could otherwise run the model twice)."""
+        if self.generation.fal_request_id:
+            transient = (FalConnectionError, FalTimeoutError, FalRateLimitError, FalServerError)
+            return isinstance(error, transient) and not getattr(error, "is_user_timeout", False)
+        return is_retryable(error, idempotent=False)
+
+    async def retry_later(self, error: FalError) -> bool:
+        """Back off and let a runner try again, until the give-up time has passed."""
+        age = (timezone.now() - self.generation.created).total_seconds()
+        if age > settings.RUNNER_GIVE_UP_SECONDS:
+            return False
+        attempts = self.generation.attempts + 1
+        delay = min(60.0, settings.RUNNER_RETRY_BASE_SECONDS * 2 ** min(attempts - 1, 6))
+        await self.update(
+            attempts=attempts,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            lease_owner="",
+            lease_until=None,
+            events=[(EventKind.RETRY, {"message": str(error), "in_seconds": delay})],
+        )
+        return True
+
+    async def on_retry(self, error: FalError, attempt: int, delay: float) -> None:
+        payload = {"message": str(error), "attempt": attempt, "in_seconds": round(delay, 2)}
+        await self.update(events=[(EventKind.RETRY, payload)])
+
+    async def fail(self, error: dict) -> None:
+        await self.finish(Status.FAILED, error=error)
+
+    async def finish(self, status: str, **kwargs: Any) -> None:
+        await self.runner.db.run(
+            actions.finish_generation,
+            generation=self.generation,
+            status=status,
+            notify_after=False,
+            **kwargs,
+        )
+        await actions.notify_async(self.generation)
+
+    async def update(self, *, events: list | None = None, **fields: Any) -> None:
+        await self.runner.db.run(
+            actions.update_generation,
+            generation=self.generation,
+            events=events,
+            notify_after=False,
+            **fields,
+        )
+        await actions.notify_async(self.generation)
+
+
+def webhook_url() -> str | None:
+    """fal calls us back when a request ends, if this server is reachable from outside."""
+    if not settings.PUBLIC_BASE_URL:
+        return None
+    return f"{settings.PUBLIC_BASE_URL}/webhooks/fal"
+
+
+def describe(error: FalError) -> dict[str, Any]:
+    """An error in plain words, keeping fal's details (field errors by input path)."""
+    described: dict[str, Any] = {"message": str(getattr(error, "message", "") or error)}
+    if isinstance(error, FalHTTPError):
+        described.update(status_code=error.status_code, type=error.error_type)
+    if isinstance(error, FalValidationError):
+        described["field_errors"] = error.errors_by_path()
+        described["message"] = "fal rejected some inputs."
+    return described
+
+
+def _log_payload(logs: list) -> dict[str, Any]:
+    lines = [{"message": e.message, "level": e.level, "timestamp": e.timestamp} for e in logs]
+    payload: dict[str, Any] = {"lines": lines}
+    for entry in reversed(logs):
+        match = STEP.search(entry.message)
+        if match and int(match.group(2)) > 0:
+            payload["progress"] = round(int(match.group(1)) / int(match.group(2)), 3)
+            break
+    return payload
+
+
+def _trim(event: Any) -> Any:
+    """Partial outputs can be large; keep events small (the final output is stored whole)."""
+    text = repr(event)
+    return event if len(text) < 20_000 else {"note": "partial output too large to keep"}
+
+
+def _logs_recorded(generation: Generation) -> int:
+    events = generation.events.filter(kind=EventKind.LOG).values_list("payload", flat=True)
+    return sum(len(payload.get("lines", [])) for payload in events)
+
+
+def _cancel_requested(pk: int) -> bool:
+    return Generation.objects.filter(pk=pk, cancel_requested=True).exists()

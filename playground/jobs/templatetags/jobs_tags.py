@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+
+register = template.Library()
+TEXT_KEYS = ("output", "text", "transcription", "response", "answer")
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@register.filter
+def index_of(values: Any, index: int) -> Any:
+    """values[index] for lists in templates; None when out of range or not a list."""
+    if isinstance(values, list) and 0 <= index < len(values):
+        return values[index]
+    return None
+
+
+@register.simple_tag
+def output_text(output: Any) -> str:
+    """The main text of a text-like output (LLM answers, transcripts), if any."""
+    if not isinstance(output, dict):
+        return ""
+    for key in TEXT_KEYS:
+        if isinstance(output.get(key), str):
+            return output[key]
+    return ""

@@ -1,0 +1,101 @@
+"""Runs and their live panels: start a generation, watch it, cancel it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from playground.catalog.formgen import decode
+from playground.catalog.models import Endpoint
+from playground.jobs import actions
+from playground.jobs.access import generation_for
+from playground.jobs.models import Generation, Mode
+from playground.jobs.panel import full_context
+
+RECENT = 8
+MODE_FIELD = "__mode"  # not a schema property: never sent to fal
+
+
+@login_required
+@require_POST
+def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
+    """Start a generation from the model form. htmx gets the live panel; others a redirect.
+
+    Invalid input never reaches fal: 422 with errors keyed by field path.
+    """
+    endpoint = get_object_or_404(Endpoint, endpoint_id=endpoint_id)
+    mode = request.POST.get(MODE_FIELD) or Mode.QUEUE
+    if mode not in Mode.values or mode not in endpoint.modes:
+        return JsonResponse(
+            {"errors": {"__all__": [f"{endpoint_id} cannot run as {mode!r}."]}}, status=422
+        )
+    decoded = decode(endpoint.input_schema, request.POST)
+    if decoded.errors:
+        return JsonResponse({"errors": decoded.errors}, status=422)
+    generation = actions.submit_generation(
+        user=request.user, endpoint=endpoint, input=decoded.input, mode=mode
+    )
+    if not request.htmx:
+        return redirect(generation)
+    context = full_context(generation)
+    response = render(request, "jobs/_panel.html", context, status=201)
+    response["HX-Trigger"] = "generation-started"
+    return response
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    generation, can_edit = generation_for(request.user, code)
+    context = {**full_context(generation), "can_edit": can_edit}
+    return render(request, "jobs/detail.html", context)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, code: str) -> HttpResponse:
+    generation, can_edit = generation_for(request.user, code)
+    if not can_edit:
+        return HttpResponse("Only its owner can cancel this generation.", status=403)
+    actions.request_cancel(generation=generation)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect(generation)
+
+
+@login_required
+@require_GET
+def asset_file(request: HttpRequest, code: str, name: str) -> HttpResponse:
+    """A stored output file, for those who may see its generation (404 for others)."""
+    generation, _ = generation_for(request.user, code)
+    path = f"generations/{generation.code}/{name}"
+    asset = generation.assets.filter(Q(file=path) | Q(thumbnail=path)).first()
+    if asset is None:
+        raise Http404("No such file")
+    field = asset.file if asset.file.name == path else asset.thumbnail
+    content_type = asset.content_type if field is asset.file else "image/jpeg"
+    response = FileResponse(
+        field.open("rb"),
+        content_type=content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=name,
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
+def recent(request: HttpRequest, endpoint_id: str) -> HttpResponse:
+    """The person's latest runs of one model (the model page's "Recent" list)."""
+    generations = (
+        Generation.objects.visible_to(request.user)
+        .filter(endpoint_id=endpoint_id, owner=request.user)
+        .prefetch_related("assets")[:RECENT]
+    )
+    return render(
+        request, "jobs/_recent.html", {"generations": generations, "endpoint_id": endpoint_id}
+    )

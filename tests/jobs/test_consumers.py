@@ -1,0 +1,95 @@
+"""GenerationConsumer over the real router: access, replay, live fragments."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from playground.asgi import application
+from playground.jobs import actions
+from playground.jobs.models import EventKind, Status
+from tests.jobs.conftest import submit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+async def connect(generation, user=None, after: int = 0, origin: bytes = b"http://localhost"):
+    headers = [(b"origin", origin)]
+    if user is not None:
+        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
+    path = f"/ws/generations/{generation.code}/?after={after}"
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+@pytest.fixture
+def charlie(django_user_model):
+    return django_user_model.objects.create_user("charlie", password="pw-charlie-123")
+
+
+async def test_owner_gets_the_replay_then_live_fragments(alice):
+    generation = await sync_to_async(submit)(alice)
+    communicator, connected, _ = await connect(generation, alice)
+    assert connected
+    replay = await communicator.receive_from()
+    assert f'id="gen-{generation.code}-status"' in replay
+    assert "Pending" in replay
+    await sync_to_async(actions.update_generation)(
+        generation=generation,
+        status=Status.RUNNING,
+        events=[
+            (EventKind.STATUS, {"status": "running"}),
+            (
+                EventKind.LOG,
+                {"lines": [{"message": "step 3/28", "level": "INFO"}], "progress": 0.107},
+            ),
+        ],
+    )
+    live = await communicator.receive_from()
+    assert "Running" in live
+    assert "step 3/28" in live and 'hx-swap-oob="beforeend"' in live
+    assert 'value="0.107"' in live
+    await communicator.disconnect()
+
+
+async def test_a_reconnect_after_a_seq_replays_only_what_follows(alice):
+    generation = await sync_to_async(submit)(alice)
+    await sync_to_async(actions.update_generation)(
+        generation=generation,
+        events=[(EventKind.LOG, {"lines": [{"message": "old line", "level": "INFO"}]})],
+    )
+    await sync_to_async(actions.update_generation)(
+        generation=generation,
+        events=[(EventKind.LOG, {"lines": [{"message": "new line", "level": "INFO"}]})],
+    )
+    communicator, connected, _ = await connect(generation, alice, after=2)
+    assert connected
+    replay = await communicator.receive_from()
+    assert "new line" in replay and "old line" not in replay
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+async def test_others_are_refused(alice, charlie, who):
+    generation = await sync_to_async(submit)(alice)
+    user = None if who == "anonymous" else charlie
+    _, connected, code = await connect(generation, user)
+    assert not connected
+    assert code == 4403
+
+
+async def test_a_foreign_origin_is_refused(alice):
+    generation = await sync_to_async(submit)(alice)
+    _, connected, _ = await connect(generation, alice, origin=b"http://evil.example")
+    assert not connected

@@ -1,0 +1,134 @@
+"""Starting, watching and cancelling generations over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from playground.jobs.models import Generation, Status
+from tests.jobs.conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+FLUX = "fal-ai/flux/schnell"
+
+
+@pytest.fixture
+def charlie(django_user_model):
+    return django_user_model.objects.create_user("charlie", password="pw-charlie-123")
+
+
+def run_url(endpoint_id: str = FLUX) -> str:
+    return reverse("jobs:run", args=[endpoint_id])
+
+
+def test_run_with_the_form_encoding_creates_a_pending_generation_and_shows_its_panel(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        run_url(),
+        {"prompt": "a fox", "image_size:branch": "1", "image_size:1": "square"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 201
+    generation = Generation.objects.get()
+    assert generation.status == Status.PENDING
+    assert generation.input["prompt"] == "a fox"
+    assert generation.input["image_size"] == "square"
+    assert "__mode" not in generation.input
+    assert f'ws-connect="/ws/generations/{generation.code}/?after=1"' in response.text
+    assert response["HX-Trigger"] == "generation-started"
+
+
+def test_run_without_htmx_redirects_to_the_generation(client, alice):
+    client.force_login(alice)
+    response = client.post(run_url(), {"prompt": "a fox"})
+    generation = Generation.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == generation.get_absolute_url()
+
+
+def test_invalid_input_never_reaches_fal(client, alice):
+    client.force_login(alice)
+    response = client.post(run_url(), {"num_inference_steps": "lots"})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert "prompt" in errors and "num_inference_steps" in errors
+    assert not Generation.objects.exists()
+
+
+def test_a_mode_the_endpoint_lacks_is_refused(client, alice):
+    client.force_login(alice)
+    response = client.post(run_url("fal-ai/fast-sdxl"), {"prompt": "x", "__mode": "realtime"})
+    assert response.status_code == 422
+    assert not Generation.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.post(run_url(), {"prompt": "x"})
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_the_owner_sees_the_detail_page_and_outsiders_get_404(client, alice, charlie):
+    generation = submit(alice)
+    client.force_login(alice)
+    page = client.get(generation.get_absolute_url())
+    assert page.status_code == 200
+    assert f"gen-{generation.code}-status" in page.text
+    client.force_login(charlie)
+    assert client.get(generation.get_absolute_url()).status_code == 404
+    assert client.post(reverse("jobs:cancel", args=[generation.code])).status_code == 404
+
+
+def test_cancel_marks_the_request_for_the_runner(client, alice):
+    generation = submit(alice)
+    client.force_login(alice)
+    response = client.post(
+        reverse("jobs:cancel", args=[generation.code]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 204
+    generation.refresh_from_db()
+    assert generation.cancel_requested
+
+
+def test_recent_lists_only_my_runs_of_that_model_in_few_queries(
+    client, alice, charlie, django_assert_max_num_queries
+):
+    for _ in range(5):
+        submit(alice)
+    submit(charlie)
+    submit(alice, "fal-ai/fast-sdxl", {"prompt": "other model"})
+    client.force_login(alice)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("jobs:recent", args=[FLUX]))
+    assert response.status_code == 200
+    assert response.text.count('class="gen-recent__item"') == 5
+    assert "other model" not in response.text
+
+
+def test_stored_files_are_served_only_to_those_who_may_see_them(client, alice, charlie):
+    from django.core.files.base import ContentFile
+
+    from playground.jobs.models import MediaAsset
+
+    generation = submit(alice)
+    asset = MediaAsset(
+        generation=generation,
+        kind="image",
+        source_url="https://x",
+        content_type="image/png",
+        bytes=3,
+        sha256="0" * 64,
+    )
+    asset.file.save("00-images-0.png", ContentFile(b"png"), save=True)
+    client.force_login(alice)
+    response = client.get(asset.file.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"png"
+    assert response["Content-Type"] == "image/png"
+    download = client.get(asset.file.url + "?download=1")
+    assert "attachment" in download["Content-Disposition"]
+    client.force_login(charlie)
+    assert client.get(asset.file.url).status_code == 404
+    client.logout()
+    assert client.get(asset.file.url).status_code == 302
