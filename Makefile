@@ -75,6 +75,7 @@ test: test-deps lint
 
 bench: test-deps
 	$(PY) bench/run.py
+	$(PY) bench/generations.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

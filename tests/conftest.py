@@ -96,14 +96,16 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> liveserver
 @pytest.fixture(scope="module")
 def live_app_with_runner(django_db_setup, django_db_blocker, tmp_path_factory):
     """The live server with its embedded runner, as `make run` serves it (browser tests
-    that press Run). One per module, stopped after it, so no runner outlives its tests."""
+    that press Run). One per module, stopped after it, so no runner outlives its tests.
+    Its emulator has one runner at real-ish speed, so queue positions can be watched."""
     with django_db_blocker.unblock():
         db_url = database_url_for_tests()
     data_dir = tmp_path_factory.mktemp("live-runner")
     server = liveserver.start(
         data_dir,
         database_url=db_url,
-        LOCALFAL_SPEED="0.3",
+        LOCALFAL_SPEED="1",
+        LOCALFAL_RUNNERS="1",
         RUNNER_EMBEDDED="1",
         RUNNER_STATUS_POLL_SECONDS="0.1",
         name="server-with-runner",

@@ -69,3 +69,14 @@ def _latest_partial(generation: Generation) -> Any:
         return None
     event = generation.events.filter(kind=EventKind.PARTIAL).order_by("-seq").first()
     return event.payload.get("data") if event else None
+
+
+def latest_run_context(user: Any, endpoint_id: str) -> dict[str, Any]:
+    """The panel context of the person's latest run of a model, or nothing."""
+    generation = (
+        Generation.objects.visible_to(user)
+        .filter(owner=user, endpoint_id=endpoint_id)
+        .select_related("model")
+        .first()
+    )
+    return full_context(generation) if generation else {}

@@ -262,6 +262,7 @@ class Tracker:
                     (EventKind.STATUS, {"status": "queued", "position": handle.queue_position})
                 ],
             )
+            await self.maybe_cancel(fal)  # a cancel may have come while it was being sent
         final = await self.follow(fal)
         if final.failed:
             return await self.fetch_failure(fal, final)
@@ -289,6 +290,8 @@ class Tracker:
 
     async def maybe_cancel(self, fal: Any, *, check_db: bool = True) -> None:
         """Cancel at fal when asked: by a wake message, or (when polling) the stored flag."""
+        if not self.generation.fal_request_id:
+            return  # not at fal yet: checked again right after the submit
         asked = self.code in self.runner.cancels
         if not asked and check_db:
             asked = await self.runner.db.run(_cancel_requested, self.generation.pk)

@@ -825,7 +825,7 @@
   function onFormKeydown(event) {
     var target = event.target;
     if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && target.tagName === "INPUT") {
-      // Enter in a field never submits: there is nothing to submit until runs exist.
+      // Enter in a field never runs the model by accident: Run and Ctrl+Enter do.
       if (target.type !== "checkbox" && target.type !== "radio") event.preventDefault();
     }
     if (event.key === "Escape") {
@@ -938,7 +938,17 @@
     // The browser may restore edited values (back/forward): ask the server once.
     scheduleRefresh(0);
 
-    window.PlaygroundModelForm = { refresh: refresh, rerollSeeds: rerollSeeds };
+    window.PlaygroundModelForm = {
+      refresh: refresh,
+      rerollSeeds: rerollSeeds,
+      // Errors from a run (ours or fal's): shown on every field, not only touched ones.
+      showRunErrors: function (errors) {
+        showAllErrors = true;
+        var count = showErrors(errors);
+        if (count) setStatus("warn", count + (count === 1 ? " field needs" : " fields need") + " attention", firstMessage(errors));
+        return count;
+      },
+    };
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -47,7 +47,7 @@ def test_every_bundled_model_page_renders(client_alice, endpoint_id):
     html = response.content.decode()
     assert f'<code class="endpoint-id__text" id="endpoint-id">{endpoint_id}</code>' in html
     assert 'id="model-form"' in html
-    assert "Runs arrive with generations" in html
+    assert f'data-run-url="/models/{endpoint_id}/run"' in html
     assert "https://queue.fal.run/" + endpoint_id in html
 
 
@@ -184,3 +184,23 @@ def test_the_page_needs_few_queries(client_alice, django_assert_max_num_queries)
 
     with django_assert_max_num_queries(4):
         assert client_alice.get(page_url(FLUX)).status_code == 200
+
+
+def test_a_reload_shows_the_latest_run_of_this_model_live(client_alice, django_user_model):
+    from playground.catalog.models import Endpoint
+    from playground.jobs import actions
+
+    alice = django_user_model.objects.get(username="alice")
+    endpoint = Endpoint.objects.get(endpoint_id=FLUX)
+    generation = actions.submit_generation(user=alice, endpoint=endpoint, input={"prompt": "x"})
+    html = client_alice.get(page_url(FLUX)).content.decode()
+    assert f'ws-connect="/ws/generations/{generation.code}/?after=1"' in html
+    other = client_alice.get(page_url("fal-ai/fast-sdxl")).content.decode()
+    assert "ws-connect" not in other
+
+
+def test_run_modes_offer_only_what_the_endpoint_supports(client_alice):
+    streaming = client_alice.get(page_url("openrouter/router")).content.decode()
+    assert 'name="__mode" value="stream"' in streaming
+    plain = client_alice.get(page_url("fal-ai/fast-sdxl")).content.decode()
+    assert 'value="stream"' not in plain and 'name="__mode" value="run"' in plain

@@ -25,6 +25,7 @@ from playground.catalog.models import Endpoint, Mode
 from playground.catalog.templatetags.binding import bind, defaults_of
 from playground.catalog.templatetags.snippets import code_samples
 from playground.catalog.views.uploads import RECENT_UPLOADS
+from playground.jobs.panel import latest_run_context
 
 log = logging.getLogger(__name__)
 FIELDS_TARGET = "form-fields"  # the element the form partial is swapped into
@@ -44,10 +45,13 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         return render(request, "catalog/model.html#fields", context)
     context |= {
         "modes": [_mode_label(mode) for mode in endpoint.modes],
+        "run_modes": [RUN_MODES[mode] for mode in RUN_MODES if mode in endpoint.modes],
         "input_json": start.input_json,
         "code": start.code,
         "issues": start.issues,
         "recent_uploads": request.session.get(RECENT_UPLOADS, []),
+        # A reload (or another device) shows the latest run again, live if still running.
+        **latest_run_context(request.user, endpoint.endpoint_id),
     }
     return render(request, "catalog/model.html", context)
 
@@ -161,6 +165,22 @@ def _querydict(values: dict[str, list[str]]) -> QueryDict:
     for name, items in values.items():
         query.setlist(name, items)
     return query
+
+
+# The ways a person can run a model from this page (realtime has its own page).
+RUN_MODES = {
+    "queue": {
+        "value": "queue",
+        "label": "Queue",
+        "help": "Submit to fal's queue and follow it live",
+    },
+    "run": {
+        "value": "run",
+        "label": "Sync",
+        "help": "One direct request: quickest for fast models",
+    },
+    "stream": {"value": "stream", "label": "Stream", "help": "Partial output as it is made"},
+}
 
 
 def _mode_label(mode: str) -> dict[str, str]:

@@ -1,0 +1,105 @@
+/* Running a model from its page: Run / Ctrl+Enter posts the form to jobs:run; the live
+   panel that comes back connects its own WebSocket (htmx ws). Errors land on the fields. */
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function panelFieldErrors(panel) {
+    var errors = {};
+    panel.querySelectorAll(".gen-field-errors [data-error-path]").forEach(function (item) {
+      var path = item.getAttribute("data-error-path");
+      errors[path] = [item.textContent.replace(/^[^:]*:\s*/, "")];
+    });
+    return errors;
+  }
+
+  function init() {
+    var page = document.querySelector("[data-model-page]");
+    var button = page && page.querySelector("[data-run]");
+    if (!button) return;
+    var form = page.querySelector("[data-model-form]");
+    var panel = page.querySelector("[data-run-panel]");
+    var label = button.querySelector("[data-run-label]");
+    var busy = false;
+
+    function setBusy(on) {
+      busy = on;
+      button.setAttribute("aria-busy", on ? "true" : "false");
+      button.disabled = on;
+      if (label) label.textContent = on ? "Starting…" : "Run";
+    }
+
+    function run() {
+      if (busy) return;
+      setBusy(true);
+      var data = new FormData(form);
+      fetch(button.dataset.runUrl, {
+        method: "POST",
+        body: data,
+        headers: { "HX-Request": "true", "X-CSRFToken": csrfToken(form) },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          if (response.status === 201) {
+            return response.text().then(function (html) {
+              panel.innerHTML = html;
+              if (window.htmx) window.htmx.process(panel);
+              document.body.dispatchEvent(new CustomEvent("generation-started", { bubbles: true }));
+              if (window.PlaygroundModelForm) window.PlaygroundModelForm.rerollSeeds();
+              if (window.matchMedia("(max-width: 900px)").matches) panel.scrollIntoView({ behavior: "smooth" });
+            });
+          }
+          if (response.status === 422) {
+            return response.json().then(function (body) {
+              if (window.PlaygroundModelForm) window.PlaygroundModelForm.showRunErrors(body.errors || {});
+            });
+          }
+          if (response.status === 403 || response.redirected) {
+            window.location.reload();
+            return;
+          }
+          throw new Error("The server answered " + response.status + ".");
+        })
+        .catch(function (error) {
+          panel.innerHTML = "";
+          var alert = document.createElement("div");
+          alert.className = "alert alert--error";
+          alert.setAttribute("role", "alert");
+          alert.textContent = "Could not start the run: " + error.message + " Try again.";
+          panel.appendChild(alert);
+        })
+        .finally(function () {
+          setBusy(false);
+        });
+    }
+
+    button.addEventListener("click", run);
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+      if (event.target.closest && event.target.closest("[data-json-editor]")) return; // applies JSON
+      event.preventDefault();
+      run();
+    });
+
+    // A finished run with fal's field errors: show them next to the fields.
+    document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+      var target = event.detail.target;
+      if (!target || !panel.contains(target) || !target.id || !/-result$/.test(target.id)) return;
+      var errors = panelFieldErrors(target);
+      if (Object.keys(errors).length && window.PlaygroundModelForm) {
+        window.PlaygroundModelForm.showRunErrors(errors);
+      }
+      var status = panel.querySelector(".gen-status");
+      if (status && /completed|failed|cancelled/.test(status.dataset.status || "")) {
+        document.body.dispatchEvent(new CustomEvent("generation-finished", { bubbles: true }));
+      }
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,92 @@
+"""Pressing Run on a model page, as a person does: queue, logs, result, reload, cancel."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from playground.catalog.models import Endpoint
+from playground.jobs import actions
+from playground.jobs.models import Generation, Status
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+FLUX_DEV = "fal-ai/flux/dev"
+
+
+@pytest.fixture
+def signed_in(page, live_app_with_runner, live_user):
+    user = live_user("runner-alice", "pw-alice-123")
+    page.goto(f"{live_app_with_runner.url}/accounts/login/")
+    page.fill("#id_username", "runner-alice")
+    page.fill("#id_password", "pw-alice-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_app_with_runner.url}/")
+    return page, live_app_with_runner.url, user
+
+
+def occupy_the_emulator(user) -> Generation:
+    """Another run first, so ours must wait in the emulator's single-runner queue."""
+    endpoint = Endpoint.objects.get(endpoint_id=FLUX_DEV)
+    generation = actions.submit_generation(
+        user=user, endpoint=endpoint, input={"prompt": "ahead of you", "num_inference_steps": 28}
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        generation.refresh_from_db()
+        if generation.status == Status.RUNNING:
+            return generation
+        time.sleep(0.05)
+    raise AssertionError("the first run never started")
+
+
+def test_run_flux_dev_and_watch_queue_logs_and_the_image(signed_in):
+    page, base, user = signed_in
+    occupy_the_emulator(user)
+    page.goto(f"{base}/models/{FLUX_DEV}/")
+    page.fill("textarea[name=prompt]", "a lighthouse at dusk")
+    page.keyboard.press("Control+Enter")
+    panel = page.locator("#run-panel")
+    panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
+    panel.locator(".gen-log", has_text="step").first.wait_for(timeout=20_000)
+    panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => { const img = document.querySelector('#run-panel .gen-asset img');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
+    page.screenshot(path="test-artifacts/run-completed.png", full_page=True)
+    ours = Generation.objects.filter(owner=user, input__prompt="a lighthouse at dusk").get()
+    assert ours.status == Status.COMPLETED
+    recent = page.locator(".gen-recent__item", has_text="a lighthouse at dusk")
+    recent.wait_for(timeout=10_000)
+
+
+def test_a_reload_mid_run_replays_and_goes_on_live(signed_in):
+    page, base, _ = signed_in
+    page.goto(f"{base}/models/{FLUX_DEV}/")
+    page.fill("textarea[name=prompt]", "reload me")
+    page.locator("[data-run]").click()
+    page.locator("#run-panel .gen-log", has_text="step").first.wait_for(timeout=20_000)
+    page.reload()
+    panel = page.locator("#run-panel")
+    assert panel.locator(".gen-log").count() >= 1  # replayed from the stored events
+    panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=30_000)
+    lines = panel.locator(".gen-log").all_inner_texts()
+    assert len(lines) == len(set(lines)), lines  # nothing shown twice after the reload
+
+
+def test_cancel_a_run(signed_in):
+    page, base, user = signed_in
+    occupy_the_emulator(user)
+    page.goto(f"{base}/models/{FLUX_DEV}/")
+    page.fill("textarea[name=prompt]", "never mind")
+    page.locator("[data-run]").click()
+    panel = page.locator("#run-panel")
+    # Our run's panel replaces the one of the run ahead; ours waits in the queue.
+    panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
+    panel.get_by_role("button", name="Cancel").click()
+    try:
+        panel.locator(".gen-badge", has_text="Cancelled").wait_for(timeout=30_000)
+    finally:
+        page.screenshot(path="test-artifacts/cancel.png", full_page=True)
+    assert Generation.objects.get(owner=user, input__prompt="never mind").status == Status.CANCELLED
