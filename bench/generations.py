@@ -129,10 +129,8 @@ async def watch(server_url: str, cookies: dict[str, str], code: str, samples: li
 
 
 async def event_latency(server_url: str, cookies: dict[str, str], count: int) -> dict[str, float]:
-    from asgiref.sync import sync_to_async
-
     samples: list[float] = []
-    codes = await sync_to_async(submit)(count)
+    codes = await asyncio.to_thread(submit, count)
     await asyncio.wait_for(
         asyncio.gather(*(watch(server_url, cookies, code, samples) for code in codes)), 600
     )
@@ -210,36 +208,32 @@ def capacity(emulator: str, count: int) -> dict[str, float]:
     }
 
 
-async def main() -> None:
+def main() -> None:
     from django.core.management import call_command
 
     counts = [int(c) for c in os.environ.get("BENCH_IN_FLIGHT", "1,100,1000").split(",")]
     track = int(os.environ.get("BENCH_CAPACITY", "5000"))
+    speed = float(os.environ.get("BENCH_SPEED", "2"))
     call_command("migrate", verbosity=0)
-    emulator, emu_process = start_emulator(
-        runners=max([*counts, track]), speed=float(os.environ.get("BENCH_SPEED", "2"))
-    )
+    emulator, emu_process = start_emulator(runners=max([*counts, track]), speed=speed)
     server = liveserver.start(
-        DATA,
-        database_url=os.environ["DATABASE_URL"],
-        LOCALFAL_URL=emulator,
-        name="web",
+        DATA, database_url=os.environ["DATABASE_URL"], LOCALFAL_URL=emulator, name="web"
     )
     report: dict[str, object] = {}
     try:
-        cookies = await asyncio.to_thread(make_user_and_cookie, server.url)
+        cookies = make_user_and_cookie(server.url)
         for count in counts:
             key = f"status_event_to_browser_ws[{count} in flight]"
-            report[key] = await event_latency(server.url, cookies, count)
-            print(f"{key:50} {report[key]}", flush=True)
+            report[key] = asyncio.run(event_latency(server.url, cookies, count))
+            print(f"{key:55} {report[key]}", flush=True)
         for interval, who in ((0.1, "python 100 ms"), (0.5, "js 500 ms")):
             key = f"official_client_polling[{who}, 100 in flight]"
-            report[key] = await polling_latency(emulator, 100, interval)
-            print(f"{key:50} {report[key]}", flush=True)
+            report[key] = asyncio.run(polling_latency(emulator, 100, interval))
+            print(f"{key:55} {report[key]}", flush=True)
         server.stop()
         key = f"runner_capacity[{track} in flight, one runjobs process]"
-        report[key] = await asyncio.to_thread(capacity, emulator, track)
-        print(f"{key:50} {report[key]}", flush=True)
+        report[key] = capacity(emulator, track)
+        print(f"{key:55} {report[key]}", flush=True)
     finally:
         server.stop()
         emu_process.terminate()
@@ -252,4 +246,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import dataclasses
 import json
 import logging
@@ -54,6 +55,7 @@ class FalClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_retry: RetryHook | None = None,
         headers: dict[str, str] | None = None,
+        limits: httpx.Limits | None = None,
     ) -> None:
         self.urls = urls
         self.retry = retry or RetryPolicy()
@@ -62,14 +64,25 @@ class FalClient:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         if key:
             headers["Authorization"] = f"Key {key}"
+        pool = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._http = httpx.AsyncClient(
             transport=transport,
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
+            limits=pool,
         )
         # Signed upload URLs must never see the fal key: a separate, key-less client.
-        self._bare = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout * 4))
+        self._bare = httpx.AsyncClient(
+            transport=transport, timeout=httpx.Timeout(timeout * 4), limits=pool
+        )
+
+    def with_retry_hook(self, on_retry: RetryHook | None) -> FalClient:
+        """The same connections, another retry hook: one client (and one TLS setup) serves
+        many tasks on a loop, each reporting its own retries. Close only the original."""
+        derived = copy.copy(self)
+        derived._on_retry = on_retry
+        return derived
 
     async def __aenter__(self) -> FalClient:
         return self

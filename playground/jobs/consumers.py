@@ -6,6 +6,7 @@ database (never from the message), and keeps nothing that persistence depends on
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -17,6 +18,7 @@ from playground.jobs.access import generation_for
 from playground.jobs.panel import render_update
 
 NOT_ALLOWED = 4403
+log = logging.getLogger(__name__)
 
 
 def _after(query_string: bytes) -> int:
@@ -33,10 +35,12 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         code = self.scope["url_route"]["kwargs"]["code"]
         if user is None or not user.is_authenticated:
+            log.info("refused a watcher of %s: not logged in", code)
             return await self.close(code=NOT_ALLOWED)
         try:
             self.generation, _ = await database_sync_to_async(generation_for)(user, code)
         except Http404:
+            log.info("refused a watcher of %s: not visible to user %s", code, user.pk)
             return await self.close(code=NOT_ALLOWED)
         self.last_seq = _after(self.scope.get("query_string", b""))
         self.group = self.generation.group_name

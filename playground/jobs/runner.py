@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connections
@@ -90,6 +91,7 @@ class Runner:
         self.transport = transport  # tests inject an httpx transport
         self.poll_interval = poll_interval or settings.RUNNER_POLL_SECONDS
         self.lease = timedelta(seconds=settings.RUNNER_LEASE_SECONDS)
+        self.fal: Any = None  # one client for all trackers on this loop (see run())
         self.db = DbPool(settings.RUNNER_DB_THREADS)
         self.tasks: dict[int, asyncio.Task] = {}
         self.trackers: dict[str, Tracker] = {}
@@ -99,6 +101,11 @@ class Runner:
     # -- main loop ------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
+        # One client for every generation this runner follows: creating one per task would
+        # repeat the TLS setup each time and block the loop when hundreds start at once.
+        # Status streams each hold a connection, so the pool is as large as the capacity.
+        limits = httpx.Limits(max_connections=self.capacity + 50, max_keepalive_connections=100)
+        self.fal = client_from_settings(transport=self.transport, limits=limits)
         listener = asyncio.create_task(self._listen())
         renewer = asyncio.create_task(self._renew_forever())
         log.info("runner %s started", self.name)
@@ -116,6 +123,7 @@ class Runner:
             listener.cancel()
             renewer.cancel()
             await self._release_all()
+            await self.fal.aclose()
             await asyncio.to_thread(self.db.close)
 
     def wake(self) -> None:
@@ -234,15 +242,12 @@ class Tracker:
                 Status.CANCELLED, error={"message": "Cancelled before it started."}
             )
         self.logs_seen = await self.runner.db.run(_logs_recorded, generation)
+        fal = self.fal = self.runner.fal.with_retry_hook(self.on_retry)
         try:
-            async with client_from_settings(
-                transport=self.runner.transport, on_retry=self.on_retry
-            ) as fal:
-                self.fal = fal
-                if generation.mode == Mode.QUEUE:
-                    await self.run_queued(fal)
-                else:
-                    await self.run_direct(fal)
+            if generation.mode == Mode.QUEUE:
+                await self.run_queued(fal)
+            else:
+                await self.run_direct(fal)
         except FalError as error:
             await self.handle_error(error)
 
