@@ -42,6 +42,7 @@ import websockets  # noqa: E402
 from playground.lib import liveserver  # noqa: E402
 
 TS = re.compile(r'data-ts="([^"]+)"')
+HANDSHAKES_AT_ONCE = 50
 ENDPOINT = "fal-ai/flux/schnell"
 INPUT = {"prompt": "bench", "image_size": {"width": 64, "height": 64}, "num_inference_steps": 8}
 
@@ -112,12 +113,22 @@ def submit(count: int) -> list[str]:
     ]
 
 
-async def watch(server_url: str, cookies: dict[str, str], code: str, samples: list[float]) -> None:
+async def watch(
+    server_url: str,
+    cookies: dict[str, str],
+    code: str,
+    samples: list[float],
+    gate: asyncio.Semaphore,
+) -> None:
     """Like a browser: open the socket, note each new log line's age when it arrives."""
     ws_url = server_url.replace("http", "ws", 1) + f"/ws/generations/{code}/"
     headers = {"Origin": server_url, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
     first = True
-    async with websockets.connect(ws_url, additional_headers=headers, max_size=None) as socket:
+    async with gate:  # a browser per generation, but not all opening in the same ms
+        socket = await websockets.connect(
+            ws_url, additional_headers=headers, max_size=None, open_timeout=120
+        )
+    async with socket:
         async for message in socket:
             arrived = datetime.now(UTC)
             if not first:  # the first frame is the replay, not live news
@@ -130,9 +141,10 @@ async def watch(server_url: str, cookies: dict[str, str], code: str, samples: li
 
 async def event_latency(server_url: str, cookies: dict[str, str], count: int) -> dict[str, float]:
     samples: list[float] = []
+    gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     codes = await asyncio.to_thread(submit, count)
     await asyncio.wait_for(
-        asyncio.gather(*(watch(server_url, cookies, code, samples) for code in codes)), 600
+        asyncio.gather(*(watch(server_url, cookies, code, samples, gate) for code in codes)), 900
     )
     return summary(samples)
 

@@ -35,6 +35,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
+def alice(django_user_model):
+    """The owner in access tests (STYLE.md: alice owns, bob is on her team, charlie is not)."""
+    return django_user_model.objects.create_user("alice", password="pw-alice-12345")
+
+
+@pytest.fixture
+def charlie(django_user_model):
+    return django_user_model.objects.create_user("charlie", password="pw-charlie-12345")
+
+
+@pytest.fixture
+def client_alice(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
 def live_user(django_user_model):
     """Make a user who can log in to the live server (its hashers are the real ones)."""
     from django.contrib.auth.hashers import make_password
@@ -61,8 +78,12 @@ def _close_connections_of_async_tests(django_db_setup, django_db_blocker):
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
+    from playground.jobs import panel
+
     with django_db_blocker.unblock():
         SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+        if panel._pool is not None and not panel._pool.closed:
+            panel._pool.close()
 
 
 def database_url_for_tests() -> str:

@@ -9,12 +9,21 @@ from django.views.decorators.http import require_safe
 
 from playground.core.health import check_channel_layer, check_database
 
+LATEST = 12  # generations on the dashboard; the gallery has them all
+
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: a product overview for visitors, the user's dashboard otherwise."""
     if request.user.is_authenticated:
-        return render(request, "core/dashboard.html")
+        from playground.jobs.models import Generation
+
+        latest = (
+            Generation.objects.visible_to(request.user)
+            .select_related("model")
+            .prefetch_related("assets")[:LATEST]
+        )
+        return render(request, "core/dashboard.html", {"latest": latest})
     return render(request, "core/welcome.html")
 
 

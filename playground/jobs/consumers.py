@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
 from playground.jobs.access import generation_for
-from playground.jobs.panel import render_update
+from playground.jobs.panel import render_pool, render_update
 
 NOT_ALLOWED = 4403
 log = logging.getLogger(__name__)
@@ -60,8 +60,10 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         await self.send_update()
 
     async def send_update(self) -> None:
-        html, self.last_seq = await database_sync_to_async(render_update)(
-            self.generation.pk, self.last_seq
+        # Off the shared sync thread: hundreds of panels updating at once must not queue
+        # behind each other (or behind every sync view of this process).
+        html, self.last_seq = await render_pool().run(
+            render_update, self.generation.pk, self.last_seq
         )
         if html:
             await self.send(text_data=html)

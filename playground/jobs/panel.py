@@ -1,7 +1,8 @@
 """HTML fragments of the live generation panel, swapped by id (htmx `ws` out-of-band).
 
-Every update re-renders the small regions (status, progress, result) whole and appends
-only the new log lines, so a late joiner and a live watcher see the same thing.
+An update re-renders only the regions its new events touch: the status header (small),
+the progress bar when a step log brings progress, the result when the generation ends,
+and appends only the new log lines. A late joiner (after_seq=0) gets every region.
 """
 
 from __future__ import annotations
@@ -10,7 +11,20 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from playground.jobs.dbpool import DbPool
 from playground.jobs.models import EventKind, Generation, GenerationEvent
+
+RENDER_THREADS = 4
+_pool: DbPool | None = None
+
+
+def render_pool() -> DbPool:
+    """Threads that render panel updates for consumers: off the shared sync thread, so
+    hundreds of panels updating at once do not queue behind each other."""
+    global _pool
+    if _pool is None or _pool.closed:
+        _pool = DbPool(RENDER_THREADS, name="panel-render")
+    return _pool
 
 
 def render_update(pk: int, after_seq: int) -> tuple[str, int]:
@@ -19,56 +33,32 @@ def render_update(pk: int, after_seq: int) -> tuple[str, int]:
     events = list(generation.events.filter(seq__gt=after_seq).order_by("seq"))
     if not events:
         return "", after_seq
-    context = panel_context(generation, events)
-    context["new_log_lines"] = [
-        line for event in events if event.kind == EventKind.LOG for line in event.payload["lines"]
-    ]
+    replay = after_seq == 0
+    context = {
+        "generation": generation,
+        "retry": _retry(generation, events),
+        "new_log_lines": _lines(events),
+        "show_progress": replay or any(_progress_of(e) is not None for e in events),
+        "progress": _latest_progress(generation, events),
+        "show_result": replay or not generation.is_active or _has(events, EventKind.PARTIAL),
+    }
+    if context["show_result"]:
+        context.update(_result_context(generation))
     html = render_to_string("jobs/_updates.html", context)
     return html, events[-1].seq
-
-
-def panel_context(generation: Generation, events: list[GenerationEvent] | None = None):
-    """What every region needs: status, progress, retry notice, result viewers."""
-    latest_progress = (
-        generation.events.filter(kind=EventKind.LOG, payload__has_key="progress")
-        .order_by("-seq")
-        .values_list("payload", flat=True)
-        .first()
-    )
-    retry = _latest_retry(generation, events)
-    return {
-        "generation": generation,
-        "progress": latest_progress.get("progress") if latest_progress else None,
-        "retry": retry,
-        "assets": list(generation.assets.all()) if not generation.is_active else [],
-        "partial": _latest_partial(generation),
-    }
 
 
 def full_context(generation: Generation) -> dict[str, Any]:
     """Everything so far, for the server-rendered page (the socket then goes on from here)."""
     events = list(generation.events.order_by("seq"))
-    context = panel_context(generation, events)
-    context["log_lines"] = [
-        line for event in events if event.kind == EventKind.LOG for line in event.payload["lines"]
-    ]
-    context["last_seq"] = events[-1].seq if events else 0
-    return context
-
-
-def _latest_retry(generation: Generation, events: list[GenerationEvent] | None) -> dict | None:
-    """The last 'retrying' notice, while it is still the newest news."""
-    if not generation.is_active:
-        return None
-    last = generation.events.order_by("-seq").first()
-    return last.payload if last and last.kind == EventKind.RETRY else None
-
-
-def _latest_partial(generation: Generation) -> Any:
-    if not generation.is_active:
-        return None
-    event = generation.events.filter(kind=EventKind.PARTIAL).order_by("-seq").first()
-    return event.payload.get("data") if event else None
+    return {
+        "generation": generation,
+        "retry": _retry(generation, events),
+        "progress": _latest_progress(generation, events),
+        "log_lines": _lines(events),
+        "last_seq": events[-1].seq if events else 0,
+        **_result_context(generation),
+    }
 
 
 def latest_run_context(user: Any, endpoint_id: str) -> dict[str, Any]:
@@ -80,3 +70,43 @@ def latest_run_context(user: Any, endpoint_id: str) -> dict[str, Any]:
         .first()
     )
     return full_context(generation) if generation else {}
+
+
+def _lines(events: list[GenerationEvent]) -> list[dict]:
+    return [line for e in events if e.kind == EventKind.LOG for line in e.payload["lines"]]
+
+
+def _has(events: list[GenerationEvent], kind: str) -> bool:
+    return any(e.kind == kind for e in events)
+
+
+def _progress_of(event: GenerationEvent) -> float | None:
+    return event.payload.get("progress") if event.kind == EventKind.LOG else None
+
+
+def _latest_progress(generation: Generation, events: list[GenerationEvent]) -> float | None:
+    """From the newest events if they carry it, else the last one stored."""
+    for event in reversed(events):
+        if _progress_of(event) is not None:
+            return _progress_of(event)
+    stored = (
+        generation.events.filter(kind=EventKind.LOG, payload__has_key="progress")
+        .order_by("-seq")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return stored.get("progress") if stored else None
+
+
+def _retry(generation: Generation, events: list[GenerationEvent]) -> dict | None:
+    """The 'retrying' notice, while it is still the newest news."""
+    if generation.is_active and events and events[-1].kind == EventKind.RETRY:
+        return events[-1].payload
+    return None
+
+
+def _result_context(generation: Generation) -> dict[str, Any]:
+    if generation.is_active:
+        partial = generation.events.filter(kind=EventKind.PARTIAL).order_by("-seq").first()
+        return {"assets": [], "partial": partial.payload.get("data") if partial else None}
+    return {"assets": list(generation.assets.all()), "partial": None}

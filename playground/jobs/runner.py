@@ -10,22 +10,17 @@ the stored fal request id, so nothing is submitted twice once fal has taken it.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import re
 import socket
-import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,38 +38,11 @@ from playground.fal.retry import is_retryable
 from playground.fal.types import QueueState, QueueStatus
 from playground.jobs import actions
 from playground.jobs.assets import copy_assets
+from playground.jobs.dbpool import DbPool
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 
 log = logging.getLogger(__name__)
 STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
-
-
-class DbPool:
-    """ORM work off the event loop, on the runner's own threads (one connection each).
-
-    Its own pool, not asgiref's, so stopping the runner can close those connections
-    (Postgres will not drop or migrate a database others still hold open).
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.executor = ThreadPoolExecutor(size, thread_name_prefix="runner-db")
-
-    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        call = functools.partial(fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
-
-    def close(self) -> None:
-        barrier = threading.Barrier(self.size)
-
-        def close_this_threads_connections() -> None:
-            barrier.wait(timeout=10)  # every thread takes exactly one of these
-            connections.close_all()
-
-        futures = [self.executor.submit(close_this_threads_connections) for _ in range(self.size)]
-        for future in futures:
-            future.result(timeout=15)
-        self.executor.shutdown(wait=True)
 
 
 class Runner:
@@ -92,7 +60,7 @@ class Runner:
         self.poll_interval = poll_interval or settings.RUNNER_POLL_SECONDS
         self.lease = timedelta(seconds=settings.RUNNER_LEASE_SECONDS)
         self.fal: Any = None  # one client for all trackers on this loop (see run())
-        self.db = DbPool(settings.RUNNER_DB_THREADS)
+        self.db = DbPool(settings.RUNNER_DB_THREADS, name="runner-db")
         self.tasks: dict[int, asyncio.Task] = {}
         self.trackers: dict[str, Tracker] = {}
         self.cancels: set[str] = set()

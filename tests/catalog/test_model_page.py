@@ -20,17 +20,6 @@ FAKE_KEY = "fake-key-id:fake-key-secret-0123456789"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password="pw-alice-12345")
-
-
-@pytest.fixture
-def client_alice(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def page_url(endpoint_id: str, query: str = "") -> str:
     return reverse("catalog:model", args=[endpoint_id]) + query
 

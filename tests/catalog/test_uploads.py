@@ -20,17 +20,6 @@ pytestmark = pytest.mark.django_db
 UPLOAD_URL = reverse("catalog:upload")
 
 
-@pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password="pw-alice-12345")
-
-
-@pytest.fixture
-def client_alice(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def png_bytes(size: tuple[int, int] = (24, 16)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (90, 60, 200)).save(buffer, format="PNG")

@@ -117,3 +117,22 @@ def test_unknown_page_gets_the_styled_404(client, settings):
 
     assert response.status_code == 404
     assert "This page doesn't exist" in response.content.decode()
+
+
+def test_the_dashboard_shows_my_latest_generations_in_few_queries(
+    client, alice, django_user_model, django_assert_max_num_queries
+):
+    from playground.catalog.models import Endpoint
+    from playground.jobs import actions
+
+    endpoint = Endpoint.objects.get(endpoint_id="fal-ai/flux/schnell")
+    for i in range(15):
+        actions.submit_generation(user=alice, endpoint=endpoint, input={"prompt": f"mine {i}"})
+    bob = django_user_model.objects.create_user("bob", password="pw-bob-12345")
+    actions.submit_generation(user=bob, endpoint=endpoint, input={"prompt": "not mine"})
+    client.force_login(alice)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("home")).content.decode()
+    assert html.count('class="dash-latest__item"') == 12
+    assert "mine 14" in html and "not mine" not in html
+    assert "Your generations will appear here" not in html

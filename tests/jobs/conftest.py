@@ -47,11 +47,6 @@ def emulator(live_app, settings):
     return live_app
 
 
-@pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password="pw-alice-123")
-
-
 def submit(user, endpoint_id: str = "fal-ai/flux/schnell", data=None, mode: str = "queue"):
     endpoint = Endpoint.objects.get(endpoint_id=endpoint_id)
     return actions.submit_generation(user=user, endpoint=endpoint, input=data or SMALL, mode=mode)

@@ -33,11 +33,6 @@ async def connect(generation, user=None, after: int = 0, origin: bytes = b"http:
     return communicator, connected, code
 
 
-@pytest.fixture
-def charlie(django_user_model):
-    return django_user_model.objects.create_user("charlie", password="pw-charlie-123")
-
-
 async def test_owner_gets_the_replay_then_live_fragments(alice):
     generation = await sync_to_async(submit)(alice)
     communicator, connected, _ = await connect(generation, alice)

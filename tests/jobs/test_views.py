@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 FLUX = "fal-ai/flux/schnell"
 
 
-@pytest.fixture
-def charlie(django_user_model):
-    return django_user_model.objects.create_user("charlie", password="pw-charlie-123")
-
-
 def run_url(endpoint_id: str = FLUX) -> str:
     return reverse("jobs:run", args=[endpoint_id])
 
