@@ -50,6 +50,7 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         await self.send_update()
 
     async def disconnect(self, code: int) -> None:
+        self.closed = True  # a change may still be on its way: don't send to a closed socket
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -57,7 +58,8 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         """Browsers send nothing we act on (htmx may send form values); ignore it."""
 
     async def generation_changed(self, message: dict[str, Any]) -> None:
-        await self.send_update()
+        if not getattr(self, "closed", False):
+            await self.send_update()
 
     async def send_update(self) -> None:
         # Off the shared sync thread: hundreds of panels updating at once must not queue

@@ -110,3 +110,32 @@ def _result_context(generation: Generation) -> dict[str, Any]:
         partial = generation.events.filter(kind=EventKind.PARTIAL).order_by("-seq").first()
         return {"assets": [], "partial": partial.payload.get("data") if partial else None}
     return {"assets": list(generation.assets.all()), "partial": None}
+
+
+def recent_outputs(user: Any, limit: int = 12) -> list[dict[str, str]]:
+    """The person's recent output files, for a model form's "Recent" picker. They are offered
+    by their fal URL (public, kept about a week by fal), which a model can fetch."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from playground.jobs.models import MediaAsset
+
+    assets = (
+        MediaAsset.objects.filter(
+            generation__owner=user,
+            generation__created__gte=timezone.now() - timedelta(days=6),
+            kind__in=("image", "audio", "video"),
+        )
+        .exclude(source_url="data:")
+        .select_related("generation")
+        .order_by("-id")[:limit]
+    )
+    return [
+        {
+            "url": asset.source_url,
+            "name": f"{asset.generation.endpoint_id} output {asset.position + 1}",
+            "content_type": asset.content_type,
+        }
+        for asset in assets
+    ]

@@ -665,7 +665,7 @@
       var empty = document.createElement("p");
       empty.className = "recent__empty";
       empty.textContent =
-        "Nothing uploaded yet. Files you upload on any model page appear here. (Generated outputs join this list once the gallery exists.)";
+        "Nothing here yet. Files you upload, and what your runs make, appear here.";
       panel.appendChild(empty);
       return;
     }

@@ -171,7 +171,8 @@ def test_the_page_never_contains_the_server_key(client_alice, settings):
 def test_the_page_needs_few_queries(client_alice, django_assert_max_num_queries):
     client_alice.get(page_url(FLUX))  # warm the form cache
 
-    with django_assert_max_num_queries(4):
+    # session, user, endpoint, latest run, recent outputs: the same however much history.
+    with django_assert_max_num_queries(5):
         assert client_alice.get(page_url(FLUX)).status_code == 200
 
 
@@ -193,3 +194,25 @@ def test_run_modes_offer_only_what_the_endpoint_supports(client_alice):
     assert 'name="__mode" value="stream"' in streaming
     plain = client_alice.get(page_url("fal-ai/fast-sdxl")).content.decode()
     assert 'value="stream"' not in plain and 'name="__mode" value="run"' in plain
+
+
+def test_the_file_picker_offers_my_recent_outputs_by_their_fal_url(client_alice, alice):
+    from django.core.files.base import ContentFile
+
+    from playground.catalog.models import Endpoint
+    from playground.jobs import actions
+    from playground.jobs.models import MediaAsset
+
+    endpoint = Endpoint.objects.get(endpoint_id=FLUX)
+    generation = actions.submit_generation(user=alice, endpoint=endpoint, input={"prompt": "x"})
+    asset = MediaAsset(
+        generation=generation,
+        kind="image",
+        source_url="https://v3.fal.media/files/out.png",
+        content_type="image/png",
+        bytes=3,
+        sha256="0" * 64,
+    )
+    asset.file.save("00-images-0.png", ContentFile(b"png"), save=True)
+    html = client_alice.get(page_url("fal-ai/image-editing/cartoonify")).content.decode()
+    assert "https://v3.fal.media/files/out.png" in html

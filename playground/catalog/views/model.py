@@ -25,7 +25,7 @@ from playground.catalog.models import Endpoint, Mode
 from playground.catalog.templatetags.binding import bind, defaults_of
 from playground.catalog.templatetags.snippets import code_samples
 from playground.catalog.views.uploads import RECENT_UPLOADS
-from playground.jobs.panel import latest_run_context
+from playground.jobs.panel import latest_run_context, recent_outputs
 
 log = logging.getLogger(__name__)
 FIELDS_TARGET = "form-fields"  # the element the form partial is swapped into
@@ -49,7 +49,8 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         "input_json": start.input_json,
         "code": start.code,
         "issues": start.issues,
-        "recent_uploads": request.session.get(RECENT_UPLOADS, []),
+        # Files to pick from: this person's uploads, then their recent outputs.
+        "recent_uploads": request.session.get(RECENT_UPLOADS, []) + recent_outputs(request.user),
         # A reload (or another device) shows the latest run again, live if still running.
         **latest_run_context(request.user, endpoint.endpoint_id),
     }
