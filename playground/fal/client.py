@@ -370,12 +370,17 @@ def _queue_headers(
 
 def _transport_error(exc: httpx.HTTPError) -> FalError:
     if isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError | httpx.PoolTimeout):
-        error: FalError = FalConnectionError(f"cannot reach fal: {exc or type(exc).__name__}")
+        error: FalError = FalConnectionError(f"cannot reach fal: {_describe(exc)}")
         error.never_sent = True  # type: ignore[attr-defined]
         return error
     if isinstance(exc, httpx.TimeoutException):
         return FalTimeoutError(f"fal did not answer in time ({type(exc).__name__})")
-    return FalConnectionError(f"connection to fal failed: {exc or type(exc).__name__}")
+    return FalConnectionError(f"connection to fal broke: {_describe(exc)}")
+
+
+def _describe(exc: Exception) -> str:
+    """httpx errors often have no message: name the kind at least."""
+    return str(exc) or type(exc).__name__
 
 
 def _decode_data_url(url: str, max_bytes: int) -> tuple[bytes, str]:

@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 
 from playground.jobs.runner import Runner
+from playground.lib.limits import raise_open_file_limit
 
 log = logging.getLogger(__name__)
 _runner: Runner | None = None
@@ -19,6 +20,7 @@ def ensure_started() -> None:
     global _runner, _task
     if _task is not None or not settings.RUNNER_EMBEDDED:
         return
+    raise_open_file_limit()
     _runner = Runner()
     _task = asyncio.get_running_loop().create_task(_runner.run())
     _task.add_done_callback(_report_exit)

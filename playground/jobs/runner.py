@@ -42,6 +42,7 @@ from playground.jobs.dbpool import DbPool
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 
 log = logging.getLogger(__name__)
+SUBMITS_AT_ONCE = 32
 STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
 
 
@@ -60,6 +61,7 @@ class Runner:
         self.poll_interval = poll_interval or settings.RUNNER_POLL_SECONDS
         self.lease = timedelta(seconds=settings.RUNNER_LEASE_SECONDS)
         self.fal: Any = None  # one client for all trackers on this loop (see run())
+        self.submit_gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
         self.db = DbPool(settings.RUNNER_DB_THREADS, name="runner-db")
         self.tasks: dict[int, asyncio.Task] = {}
         self.trackers: dict[str, Tracker] = {}
@@ -74,6 +76,9 @@ class Runner:
         # Status streams each hold a connection, so the pool is as large as the capacity.
         limits = httpx.Limits(max_connections=self.capacity + 50, max_keepalive_connections=100)
         self.fal = client_from_settings(transport=self.transport, limits=limits)
+        # Bursts of new work are sent a few dozen at a time: a thousand connects at once
+        # overflow a server's listen backlog and break submits that cannot be retried.
+        self.submit_gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
         listener = asyncio.create_task(self._listen())
         renewer = asyncio.create_task(self._renew_forever())
         log.info("runner %s started", self.name)
@@ -223,9 +228,10 @@ class Tracker:
     async def run_queued(self, fal: Any) -> None:
         generation = self.generation
         if not generation.fal_request_id:
-            handle = await fal.submit(
-                generation.endpoint_id, generation.input, webhook_url=webhook_url()
-            )
+            async with self.runner.submit_gate:
+                handle = await fal.submit(
+                    generation.endpoint_id, generation.input, webhook_url=webhook_url()
+                )
             await self.update(
                 fal_request_id=handle.request_id,
                 submitted=timezone.now(),
@@ -411,6 +417,14 @@ def webhook_url() -> str | None:
 def describe(error: FalError) -> dict[str, Any]:
     """An error in plain words, keeping fal's details (field errors by input path)."""
     described: dict[str, Any] = {"message": str(getattr(error, "message", "") or error)}
+    if isinstance(error, FalConnectionError | FalTimeoutError) and not getattr(
+        error, "never_sent", False
+    ):
+        # Said plainly: it is not retried because fal may already be running it.
+        described["message"] = (
+            f"The connection to fal broke while sending this run ({error}); fal may or may "
+            "not have started it, so it was not sent again. Run it again if nothing arrives."
+        )
     if isinstance(error, FalHTTPError):
         described.update(status_code=error.status_code, type=error.error_type)
     if isinstance(error, FalValidationError):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from playground.jobs.runner import Runner
+from playground.lib.limits import raise_open_file_limit
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
                 "progress or hear about new work at once (it polls every "
                 f"{settings.RUNNER_POLL_SECONDS:g} s). Use REDIS_URL with separate workers."
             )
+        raise_open_file_limit()
         asyncio.run(self._serve(capacity))
 
     async def _serve(self, capacity: int | None) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from playground.lib.limits import raise_open_file_limit
+
 
 class Command(BaseCommand):
     help = "Run the fal emulator on its own (fal's hosts under http://HOST:PORT/localfal/)."
@@ -27,5 +29,6 @@ class Command(BaseCommand):
         base = f"http://{host}:{port}/localfal"
         self.stdout.write(f"fal emulator on {base}  (run: {base}/run, queue: {base}/queue)")
         self.stdout.flush()
+        raise_open_file_limit()  # inherited by the daphne that replaces this process
         argv = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
         os.execvpe(sys.executable, [*argv, "playground.asgi:application"], env)
