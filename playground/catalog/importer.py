@@ -36,6 +36,22 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
 
+    def write(self, command: Any, heading: str, *, verbose: bool = True) -> None:
+        """Print what changed to a management command's streams; CommandError when nothing
+        could be imported at all."""
+        from django.core.management.base import CommandError
+
+        if verbose:
+            for endpoint_id in self.created:
+                command.stdout.write(f"  + {endpoint_id}")
+            for endpoint_id, fields in self.updated.items():
+                command.stdout.write(f"  ~ {endpoint_id} ({', '.join(fields)})")
+        for name, error in self.failed.items():
+            command.stderr.write(f"  ! {name}: {error}")
+        command.stdout.write(command.style.SUCCESS(f"{heading}{self.summary()}"))
+        if self.failed and not (self.created or self.updated or self.unchanged):
+            raise CommandError("Nothing could be imported.")
+
     def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "

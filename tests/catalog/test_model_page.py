@@ -197,22 +197,12 @@ def test_run_modes_offer_only_what_the_endpoint_supports(client_alice):
 
 
 def test_the_file_picker_offers_my_recent_outputs_by_their_fal_url(client_alice, alice):
-    from django.core.files.base import ContentFile
-
     from playground.catalog.models import Endpoint
     from playground.jobs import actions
-    from playground.jobs.models import MediaAsset
+    from tests.jobs.conftest import stored_image
 
     endpoint = Endpoint.objects.get(endpoint_id=FLUX)
     generation = actions.submit_generation(user=alice, endpoint=endpoint, input={"prompt": "x"})
-    asset = MediaAsset(
-        generation=generation,
-        kind="image",
-        source_url="https://v3.fal.media/files/out.png",
-        content_type="image/png",
-        bytes=3,
-        sha256="0" * 64,
-    )
-    asset.file.save("00-images-0.png", ContentFile(b"png"), save=True)
+    stored_image(generation, "https://v3.fal.media/files/out.png")
     html = client_alice.get(page_url("fal-ai/image-editing/cartoonify")).content.decode()
     assert "https://v3.fal.media/files/out.png" in html

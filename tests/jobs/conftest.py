@@ -52,6 +52,24 @@ def submit(user, endpoint_id: str = "fal-ai/flux/schnell", data=None, mode: str 
     return actions.submit_generation(user=user, endpoint=endpoint, input=data or SMALL, mode=mode)
 
 
+def stored_image(generation, source_url: str = "https://v3.fal.media/files/out.png"):
+    """A small stored image output of `generation` (as the runner would have copied it)."""
+    from django.core.files.base import ContentFile
+
+    from playground.jobs.models import MediaAsset
+
+    asset = MediaAsset(
+        generation=generation,
+        kind="image",
+        source_url=source_url,
+        content_type="image/png",
+        bytes=3,
+        sha256="0" * 64,
+    )
+    asset.file.save("00-images-0.png", ContentFile(b"png"), save=True)
+    return asset
+
+
 async def run_until_finished(
     runner: Runner, codes: list, timeout: float = 30.0
 ) -> list[Generation]:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from playground.jobs.models import Generation, Status
-from tests.jobs.conftest import submit
+from tests.jobs.conftest import stored_image, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -102,20 +102,8 @@ def test_recent_lists_only_my_runs_of_that_model_in_few_queries(
 
 
 def test_stored_files_are_served_only_to_those_who_may_see_them(client, alice, charlie):
-    from django.core.files.base import ContentFile
-
-    from playground.jobs.models import MediaAsset
-
     generation = submit(alice)
-    asset = MediaAsset(
-        generation=generation,
-        kind="image",
-        source_url="https://x",
-        content_type="image/png",
-        bytes=3,
-        sha256="0" * 64,
-    )
-    asset.file.save("00-images-0.png", ContentFile(b"png"), save=True)
+    asset = stored_image(generation)
     client.force_login(alice)
     response = client.get(asset.file.url)
     assert response.status_code == 200

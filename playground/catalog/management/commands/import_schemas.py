@@ -24,12 +24,4 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"No such file or folder: {', '.join(missing)}")
         report = import_paths(paths, source="bundled" if bundled else "imported")
-        for endpoint_id in report.created:
-            self.stdout.write(f"  + {endpoint_id}")
-        for endpoint_id, fields in report.updated.items():
-            self.stdout.write(f"  ~ {endpoint_id} ({', '.join(fields)})")
-        for path, error in report.failed.items():
-            self.stderr.write(f"  ! {path}: {error}")
-        self.stdout.write(self.style.SUCCESS(f"Catalog: {report.summary()}"))
-        if report.failed and not (report.created or report.updated or report.unchanged):
-            raise CommandError("Nothing could be imported.")
+        report.write(self, "Catalog: ")

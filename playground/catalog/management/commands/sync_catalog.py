@@ -100,17 +100,8 @@ class Command(BaseCommand):
             self.stderr.write(f"Stopped early; imported so far: {report.summary()}")
 
     def print_report(self, report: ImportReport) -> None:
-        if self.verbosity >= 1:
-            for endpoint_id in report.created:
-                self.stdout.write(f"  + {endpoint_id}")
-            for endpoint_id, fields in report.updated.items():
-                self.stdout.write(f"  ~ {endpoint_id} ({', '.join(fields)})")
-        for name, error in report.failed.items():
-            self.stderr.write(f"  ! {name}: {error}")
         prefix = "Dry run, nothing saved: " if self.dry_run else "Catalog synced from fal: "
-        self.stdout.write(self.style.SUCCESS(prefix + report.summary()))
-        if report.failed and not (report.created or report.updated or report.unchanged):
-            raise CommandError("Nothing could be imported.")
+        report.write(self, prefix, verbose=self.verbosity >= 1)
 
 
 def failure(exc: FalError, *, host: str) -> CommandError:
