@@ -43,6 +43,7 @@ from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 
 log = logging.getLogger(__name__)
 SUBMITS_AT_ONCE = 32
+CANCEL_CHECK_SECONDS = 2.0
 STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
 
 
@@ -114,6 +115,16 @@ class Runner:
         layer = get_channel_layer()
         if layer is None:
             return
+        while True:  # a broken channel layer must not stop the runner: polling goes on
+            try:
+                await self._listen_once(layer)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("runner %s: wake-up channel failed; retrying", self.name, exc_info=True)
+                await asyncio.sleep(self.poll_interval)
+
+    async def _listen_once(self, layer: Any) -> None:
         channel = await layer.new_channel()
         await layer.group_add(actions.WAKE_GROUP, channel)
         try:
@@ -202,6 +213,7 @@ class Tracker:
         self.generation = generation
         self.logs_seen = 0
         self.cancel_sent = False
+        self.last_cancel_check = 0.0
         self.fal: Any = None  # the client, while one is open
 
     @property
@@ -254,7 +266,9 @@ class Tracker:
         try:
             async for status in fal.stream_status(endpoint_id, request_id):
                 await self.apply(status)
-                await self.maybe_cancel(fal, check_db=False)
+                # The wake-up message is the fast path; the stored flag, looked at now and
+                # then, covers a message that never arrived.
+                await self.maybe_cancel(fal, check_db=self.cancel_check_due())
                 if status.done:
                     return status
         except FalError as error:
@@ -266,6 +280,13 @@ class Tracker:
                 return status
             await self.maybe_cancel(fal)
             await asyncio.sleep(settings.RUNNER_STATUS_POLL_SECONDS)
+
+    def cancel_check_due(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        if now - self.last_cancel_check < CANCEL_CHECK_SECONDS:
+            return False
+        self.last_cancel_check = now
+        return True
 
     async def maybe_cancel(self, fal: Any, *, check_db: bool = True) -> None:
         """Cancel at fal when asked: by a wake message, or (when polling) the stored flag."""
