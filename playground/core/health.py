@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
 from django.db import connections
 
@@ -54,6 +54,14 @@ def _configured_backend_name() -> str:
     return path.rsplit(".", 1)[-1] or "none"
 
 
+def get_channel_layer() -> Any:
+    """A layer instance of the probe's own. In the process's shared instance a receive can
+    wait seconds behind another one's long poll (the runner's wake-up listener)."""
+    if DEFAULT_CHANNEL_LAYER not in settings.CHANNEL_LAYERS:
+        return None
+    return channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+
+
 async def _round_trip(layer: Any) -> None:
     channel = await layer.new_channel("healthz")
     nonce = secrets.token_hex(8)
@@ -70,8 +78,13 @@ async def check_channel_layer() -> dict[str, Any]:
         if layer is None:
             return {"ok": False, "backend": backend, "error": "no channel layer configured"}
         backend = type(layer).__name__
-        async with asyncio.timeout(CHANNEL_LAYER_TIMEOUT):
-            await _round_trip(layer)
+        try:
+            async with asyncio.timeout(CHANNEL_LAYER_TIMEOUT):
+                await _round_trip(layer)
+        finally:
+            close = getattr(layer, "close_pools", None)  # Redis: this probe's connections
+            if close is not None:
+                await close()
     except TimeoutError:
         logger.warning("healthz: channel layer did not answer in %ss", CHANNEL_LAYER_TIMEOUT)
         error = f"no reply within {CHANNEL_LAYER_TIMEOUT:g} s"

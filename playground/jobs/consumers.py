@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -19,15 +18,6 @@ from playground.jobs.panel import render_pool, render_update
 
 NOT_ALLOWED = 4403
 log = logging.getLogger(__name__)
-
-
-def _after(query_string: bytes) -> int:
-    """`?after=<seq>`: the page was rendered up to that event; replay only what follows."""
-    values = parse_qs(query_string.decode("latin-1")).get("after", ["0"])
-    try:
-        return max(0, int(values[0]))
-    except ValueError:
-        return 0
 
 
 class GenerationConsumer(AsyncWebsocketConsumer):
@@ -42,7 +32,9 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         except Http404:
             log.info("refused a watcher of %s: not visible to user %s", code, user.pk)
             return await self.close(code=NOT_ALLOWED)
-        self.last_seq = _after(self.scope.get("query_string", b""))
+        # Every connection starts with the whole state (regions replaced, not appended),
+        # so a reconnect after a network drop never shows a log line twice.
+        self.last_seq = 0
         self.group = self.generation.group_name
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()

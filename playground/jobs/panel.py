@@ -28,7 +28,9 @@ def render_pool() -> DbPool:
 
 
 def render_update(pk: int, after_seq: int) -> tuple[str, int]:
-    """(fragments for events after `after_seq`, the last seq included)."""
+    """(fragments for events after `after_seq`, the last seq included). With after_seq 0
+    every region is replaced, the log list whole: what a (re)connecting socket needs,
+    since it cannot know what the page already shows."""
     generation = Generation.objects.select_related("model").get(pk=pk)
     events = list(generation.events.filter(seq__gt=after_seq).order_by("seq"))
     if not events:
@@ -41,6 +43,7 @@ def render_update(pk: int, after_seq: int) -> tuple[str, int]:
         "show_progress": replay or any(_progress_of(e) is not None for e in events),
         "progress": _latest_progress(generation, events),
         "show_result": replay or not generation.is_active or _has(events, EventKind.PARTIAL),
+        "replace_logs": replay,
     }
     if context["show_result"]:
         context.update(_result_context(generation))

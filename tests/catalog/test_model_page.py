@@ -184,7 +184,7 @@ def test_a_reload_shows_the_latest_run_of_this_model_live(client_alice, django_u
     endpoint = Endpoint.objects.get(endpoint_id=FLUX)
     generation = actions.submit_generation(user=alice, endpoint=endpoint, input={"prompt": "x"})
     html = client_alice.get(page_url(FLUX)).content.decode()
-    assert f'ws-connect="/ws/generations/{generation.code}/?after=1"' in html
+    assert f'ws-connect="/ws/generations/{generation.code}/"' in html
     other = client_alice.get(page_url("fal-ai/fast-sdxl")).content.decode()
     assert "ws-connect" not in other
 

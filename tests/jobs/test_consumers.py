@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -23,11 +25,11 @@ def session_cookie(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-async def connect(generation, user=None, after: int = 0, origin: bytes = b"http://localhost"):
+async def connect(generation, user=None, origin: bytes = b"http://localhost"):
     headers = [(b"origin", origin)]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    path = f"/ws/generations/{generation.code}/?after={after}"
+    path = f"/ws/generations/{generation.code}/"
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
@@ -58,21 +60,21 @@ async def test_owner_gets_the_replay_then_live_fragments(alice):
     await communicator.disconnect()
 
 
-async def test_a_reconnect_after_a_seq_replays_only_what_follows(alice):
+async def test_a_reconnect_replaces_the_log_list_instead_of_appending_to_it(alice):
     generation = await sync_to_async(submit)(alice)
-    await sync_to_async(actions.update_generation)(
-        generation=generation,
-        events=[(EventKind.LOG, {"lines": [{"message": "old line", "level": "INFO"}]})],
-    )
-    await sync_to_async(actions.update_generation)(
-        generation=generation,
-        events=[(EventKind.LOG, {"lines": [{"message": "new line", "level": "INFO"}]})],
-    )
-    communicator, connected, _ = await connect(generation, alice, after=2)
-    assert connected
-    replay = await communicator.receive_from()
-    assert "new line" in replay and "old line" not in replay
-    await communicator.disconnect()
+    for message in ("first line", "second line"):
+        await sync_to_async(actions.update_generation)(
+            generation=generation,
+            events=[(EventKind.LOG, {"lines": [{"message": message, "level": "INFO"}]})],
+        )
+    for _ in range(2):  # the same page reconnecting after a drop
+        communicator, connected, _ = await connect(generation, alice)
+        assert connected
+        replay = await communicator.receive_from()
+        logs_tag = re.search(rf'<ol[^>]*id="gen-{generation.code}-logs"[^>]*>', replay).group(0)
+        assert 'hx-swap-oob="true"' in logs_tag  # replaced whole, never appended to
+        assert replay.count("first line") == 1 and replay.count("second line") == 1
+        await communicator.disconnect()
 
 
 @pytest.mark.parametrize("who", ["anonymous", "outsider"])

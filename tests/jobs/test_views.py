@@ -30,7 +30,7 @@ def test_run_with_the_form_encoding_creates_a_pending_generation_and_shows_its_p
     assert generation.input["prompt"] == "a fox"
     assert generation.input["image_size"] == "square"
     assert "__mode" not in generation.input
-    assert f'ws-connect="/ws/generations/{generation.code}/?after=1"' in response.text
+    assert f'ws-connect="/ws/generations/{generation.code}/"' in response.text
     assert response["HX-Trigger"] == "generation-started"
 
 
