@@ -7,6 +7,7 @@ run. Tests using it need `transactional_db` so their rows are visible to the ser
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -98,20 +99,30 @@ def database_url_for_tests() -> str:
     return f"postgres://{user}@{host}:{port}/{conf['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> liveserver.LiveServer:
+@contextlib.contextmanager
+def _live_server(django_db_blocker, data_dir: Path, **env: str):
+    """The product in a subprocess on the test database; stopped, and its database
+    sessions gone, before the database is torn down."""
     with django_db_blocker.unblock():
         db_url = database_url_for_tests()
-    data_dir = tmp_path_factory.mktemp("live-data")
+    server = liveserver.start(data_dir, database_url=db_url, **env)
+    try:
+        yield server
+    finally:
+        server.stop()
+        with django_db_blocker.unblock():
+            _wait_for_other_sessions_to_close()
+
+
+@pytest.fixture(scope="session")
+def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> liveserver.LiveServer:
     # No embedded runner: tests that run generations start their own, and two runners
     # racing for the same rows would make them flaky.
-    server = liveserver.start(
-        data_dir, database_url=db_url, LOCALFAL_SPEED="0.01", RUNNER_EMBEDDED="0"
-    )
-    yield server
-    server.stop()
-    with django_db_blocker.unblock():
-        _wait_for_other_sessions_to_close()
+    data_dir = tmp_path_factory.mktemp("live-data")
+    with _live_server(
+        django_db_blocker, data_dir, LOCALFAL_SPEED="0.01", RUNNER_EMBEDDED="0"
+    ) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -119,22 +130,17 @@ def live_app_with_runner(django_db_setup, django_db_blocker, tmp_path_factory):
     """The live server with its embedded runner, as `make run` serves it (browser tests
     that press Run). One per module, stopped after it, so no runner outlives its tests.
     Its emulator has one runner at real-ish speed, so queue positions can be watched."""
-    with django_db_blocker.unblock():
-        db_url = database_url_for_tests()
     data_dir = tmp_path_factory.mktemp("live-runner")
-    server = liveserver.start(
+    with _live_server(
+        django_db_blocker,
         data_dir,
-        database_url=db_url,
         LOCALFAL_SPEED="1",
         LOCALFAL_RUNNERS="1",
         RUNNER_EMBEDDED="1",
         RUNNER_STATUS_POLL_SECONDS="0.1",
         name="server-with-runner",
-    )
-    yield server
-    server.stop()
-    with django_db_blocker.unblock():
-        _wait_for_other_sessions_to_close()
+    ) as server:
+        yield server
 
 
 def _wait_for_other_sessions_to_close(timeout: float = 10.0) -> None:

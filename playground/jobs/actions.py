@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from playground.catalog.models import Endpoint
-from playground.jobs.models import EventKind, Generation, GenerationEvent, Mode, Status
+from playground.jobs.models import EventKind, Generation, GenerationEvent, Mode
 
 log = logging.getLogger(__name__)
 WAKE_GROUP = "jobs.wake"  # runners listen here for new work and cancellations
@@ -133,7 +133,3 @@ def wake_runners(message: dict[str, str]) -> None:
         async_to_sync(layer.group_send)(WAKE_GROUP, {"type": "jobs.wake", **message})
     except Exception:
         log.warning("could not wake runners", exc_info=True)
-
-
-def is_final(status: str) -> bool:
-    return status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED)

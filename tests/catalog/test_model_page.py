@@ -206,3 +206,13 @@ def test_the_file_picker_offers_my_recent_outputs_by_their_fal_url(client_alice,
     stored_image(generation, "https://v3.fal.media/files/out.png")
     html = client_alice.get(page_url("fal-ai/image-editing/cartoonify")).content.decode()
     assert "https://v3.fal.media/files/out.png" in html
+
+
+def test_every_copy_button_points_at_what_it_copies(client_alice):
+    html = client_alice.get(page_url(FLUX)).content.decode()
+    targets = re.findall(r'data-copy="#([^"]+)"', html)
+    assert {"endpoint-id", "json-editor", "code-curl", "code-python", "code-javascript"} <= set(
+        targets
+    )
+    for target in targets:
+        assert f'id="{target}"' in html
