@@ -39,6 +39,9 @@ SECRET_KEY = envstr("SECRET_KEY") or _persistent_secret("secret_key")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL").rstrip("/")
+# Encrypts stored fal keys (Fernet). Unset: derived from SECRET_KEY, so rotating SECRET_KEY
+# makes stored keys unreadable (they then show as "needs re-entering").
+FIELD_ENCRYPTION_KEY = envstr("FIELD_ENCRYPTION_KEY")
 
 # Behind TLS (directly or via a proxy) set HTTPS=1: secure cookies, redirects and HSTS.
 HTTPS = envbool("HTTPS", False)
@@ -71,6 +74,7 @@ INSTALLED_APPS = [
     "playground.catalog",
     "playground.localfal",
     "playground.jobs",
+    "playground.gallery",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,14 +29,24 @@ class Mode(models.TextChoices):
     QUEUE = "queue", "Queue"
     RUN = "run", "Sync run"
     STREAM = "stream", "Stream"
+    REALTIME = "realtime", "Realtime"  # a frame saved from the realtime playground
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private"  # the owner only
+    TEAM = "team", "Team"  # members of its team
+    LINK = "link", "Anyone with the link"  # plus a read-only page at /s/<share_token>
+    PUBLIC = "public", "Public"  # anyone, listed on public pages
 
 
 class GenerationQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> GenerationQuerySet:
-        """What `user` may see (teams and sharing widen this later)."""
+        """What `user` may see when signed in: their own, and what is posted to a team they
+        belong to. Link and public shares are reached through their own pages."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(owner=user)
+        team_ids = user.memberships.values("team_id")
+        return self.filter(Q(owner=user) | Q(team_id__in=team_ids), deleted_at__isnull=True)
 
     def active(self) -> GenerationQuerySet:
         return self.filter(status__in=ACTIVE)
@@ -52,6 +63,14 @@ class Generation(models.Model):
         "catalog.Endpoint", null=True, on_delete=models.SET_NULL, related_name="generations"
     )
     endpoint_id = models.CharField(max_length=200)
+    # Posted to a team: its members see it, its key pays for it (DESIGN.md key resolution).
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="generations",
+    )
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.QUEUE)
     input = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -68,6 +87,22 @@ class Generation(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     submitted = models.DateTimeField(null=True, blank=True)
+    # --- the gallery ---
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    # Unguessable, revocable (set to None) link for `/s/<token>`; only with LINK or PUBLIC.
+    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    favorite = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)  # ["portrait", "v2"], lower-case
+    in_showcase = models.BooleanField(default=False)  # on its team's public showcase
+    # The first output's kind (image/video/audio/text/file), for filtering without a join.
+    media_kind = models.CharField(max_length=10, blank=True)
+    # Prompt, other text inputs, tags and notes, lower-cased: the SQLite search fallback and
+    # the source of Postgres' full-text index.
+    search_text = models.TextField(blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)  # soft delete, undoable
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
@@ -79,10 +114,21 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["status", "lease_until"], name="gen_claimable"),
             models.Index(fields=["owner", "endpoint_id", "-created"], name="gen_recent_by_model"),
+            # Gallery pages: keyset pagination on (created, id) within an owner or a team.
+            models.Index(fields=["owner", "-created", "-id"], name="gen_gallery_owner"),
+            models.Index(fields=["team", "-created", "-id"], name="gen_gallery_team"),
         ]
 
     def __str__(self) -> str:
         return f"{self.endpoint_id} {self.code}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is None or {"input", "tags", "notes", "endpoint_id"} & set(fields):
+            self.search_text = build_search_text(self)
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:detail", args=[self.code])
@@ -101,6 +147,30 @@ class Generation(models.Model):
             return None
         end = self.finished or timezone.now()
         return (end - self.started).total_seconds()
+
+
+def build_search_text(generation: Generation) -> str:
+    """Every string a person may search for, prompt first, lower-cased, capped."""
+    parts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if not value.startswith(("http://", "https://", "data:")):
+                parts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    data = generation.input if isinstance(generation.input, dict) else {}
+    walk(data.get("prompt", ""))
+    walk({k: v for k, v in data.items() if k != "prompt"})
+    walk(list(generation.tags or []))
+    walk(generation.notes or "")
+    walk(generation.endpoint_id)
+    return " ".join(parts).lower()[:4000]
 
 
 class EventKind(models.TextChoices):
