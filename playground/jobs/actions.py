@@ -16,17 +16,26 @@ from django.db.models import Max
 from django.utils import timezone
 
 from playground.catalog.models import Endpoint
-from playground.jobs.models import EventKind, Generation, GenerationEvent, Mode
+from playground.jobs.models import EventKind, Generation, GenerationEvent, Mode, Visibility
 
 log = logging.getLogger(__name__)
 WAKE_GROUP = "jobs.wake"  # runners listen here for new work and cancellations
 
 
-def submit_generation(*, user: Any, endpoint: Endpoint, input: dict, mode: str = Mode.QUEUE):
-    """A PENDING generation; a runner picks it up at once (woken after the commit)."""
+def submit_generation(
+    *, user: Any, endpoint: Endpoint, input: dict, mode: str = Mode.QUEUE, team: Any = None
+):
+    """A PENDING generation; a runner picks it up at once (woken after the commit). With a
+    team (the caller checked the right to run for it) it is posted there and uses its key."""
     with transaction.atomic():
         generation = Generation.objects.create(
-            owner=user, model=endpoint, endpoint_id=endpoint.endpoint_id, input=input, mode=mode
+            owner=user,
+            model=endpoint,
+            endpoint_id=endpoint.endpoint_id,
+            input=input,
+            mode=mode,
+            team=team,
+            visibility=Visibility.TEAM if team else Visibility.PRIVATE,
         )
         record_event(generation=generation, kind=EventKind.STATUS, payload={"status": "pending"})
     transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from playground.accounts.credentials import NoFalKey, resolve_fal_key
 from playground.fal.config import client_from_settings
 from playground.fal.errors import (
     FalConnectionError,
@@ -61,7 +62,7 @@ class Runner:
         self.transport = transport  # tests inject an httpx transport
         self.poll_interval = poll_interval or settings.RUNNER_POLL_SECONDS
         self.lease = timedelta(seconds=settings.RUNNER_LEASE_SECONDS)
-        self.fal: Any = None  # one client for all trackers on this loop (see run())
+        self.clients: dict[str | None, Any] = {}  # one client per fal key (see client_for)
         self.submit_gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
         self.db = DbPool(settings.RUNNER_DB_THREADS, name="runner-db")
         self.tasks: dict[int, asyncio.Task] = {}
@@ -72,11 +73,6 @@ class Runner:
     # -- main loop ------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
-        # One client for every generation this runner follows: creating one per task would
-        # repeat the TLS setup each time and block the loop when hundreds start at once.
-        # Status streams each hold a connection, so the pool is as large as the capacity.
-        limits = httpx.Limits(max_connections=self.capacity + 50, max_keepalive_connections=100)
-        self.fal = client_from_settings(transport=self.transport, limits=limits)
         # Bursts of new work are sent a few dozen at a time: a thousand connects at once
         # overflow a server's listen backlog and break submits that cannot be retried.
         self.submit_gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
@@ -97,11 +93,24 @@ class Runner:
             listener.cancel()
             renewer.cancel()
             await self._release_all()
-            await self.fal.aclose()
+            for client in self.clients.values():
+                await client.aclose()
+            self.clients.clear()
             await asyncio.to_thread(self.db.close)
 
     def wake(self) -> None:
         self._wake.set()
+
+    def client_for(self, key: str | None) -> Any:
+        """One client per fal key, shared by every generation using it: a client per
+        generation would repeat the TLS setup and block the loop when hundreds start at
+        once. Status streams each hold a connection, so the pool is as large as capacity."""
+        client = self.clients.get(key)
+        if client is None:
+            limits = httpx.Limits(max_connections=self.capacity + 50, max_keepalive_connections=100)
+            client = client_from_settings(key=key, transport=self.transport, limits=limits)
+            self.clients[key] = client
+        return client
 
     async def cancel(self, code: str) -> None:
         """Cancel at fal now if this runner tracks it (a queued request may be silent)."""
@@ -227,7 +236,11 @@ class Tracker:
                 Status.CANCELLED, error={"message": "Cancelled before it started."}
             )
         self.logs_seen = await self.runner.db.run(_logs_recorded, generation)
-        fal = self.fal = self.runner.fal.with_retry_hook(self.on_retry)
+        try:
+            key = await self.runner.db.run(resolve_fal_key, generation.owner_id, generation.team_id)
+        except NoFalKey as error:
+            return await self.finish(Status.FAILED, error={"message": str(error)})
+        fal = self.fal = self.runner.client_for(key).with_retry_hook(self.on_retry)
         try:
             if generation.mode == Mode.QUEUE:
                 await self.run_queued(fal)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from playground.accounts.models import Team, membership
 from playground.catalog.formgen import decode
 from playground.catalog.models import Endpoint
 from playground.jobs import actions
@@ -17,6 +20,15 @@ from playground.jobs.panel import full_context
 
 RECENT = 8
 MODE_FIELD = "__mode"  # not a schema property: never sent to fal
+TEAM_FIELD = "__team"  # the team to post the run to (a team id), or empty
+
+
+def _team_to_run_for(user: Any, value: str) -> Team | None:
+    """The team, if `user` may run for it; None otherwise (also for junk values)."""
+    if not value.isdigit():
+        return None
+    found = membership(user, int(value))
+    return found.team if found and found.can("run") else None
 
 
 @login_required
@@ -32,11 +44,17 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         return JsonResponse(
             {"errors": {"__all__": [f"{endpoint_id} cannot run as {mode!r}."]}}, status=422
         )
+    team = None
+    if request.POST.get(TEAM_FIELD):
+        team = _team_to_run_for(request.user, request.POST[TEAM_FIELD])
+        if team is None:
+            message = "You cannot run models for that team (ask an admin for the member role)."
+            return JsonResponse({"errors": {"__all__": [message]}}, status=422)
     decoded = decode(endpoint.input_schema, request.POST)
     if decoded.errors:
         return JsonResponse({"errors": decoded.errors}, status=422)
     generation = actions.submit_generation(
-        user=request.user, endpoint=endpoint, input=decoded.input, mode=mode
+        user=request.user, endpoint=endpoint, input=decoded.input, mode=mode, team=team
     )
     if not request.htmx:
         return redirect(generation)

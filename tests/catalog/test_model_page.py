@@ -171,8 +171,9 @@ def test_the_page_never_contains_the_server_key(client_alice, settings):
 def test_the_page_needs_few_queries(client_alice, django_assert_max_num_queries):
     client_alice.get(page_url(FLUX))  # warm the form cache
 
-    # session, user, endpoint, latest run, recent outputs: the same however much history.
-    with django_assert_max_num_queries(5):
+    # session, user, endpoint, latest run, recent outputs, teams to post to: the same
+    # however much history.
+    with django_assert_max_num_queries(6):
         assert client_alice.get(page_url(FLUX)).status_code == 200
 
 

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST, require_safe
 
+from playground.accounts.models import teams_with_right
 from playground.catalog import formgen
 from playground.catalog.formgen.spec import FormSpec
 from playground.catalog.models import Endpoint, Mode
@@ -46,6 +47,8 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     context |= {
         "modes": [_mode_label(mode) for mode in endpoint.modes],
         "run_modes": [RUN_MODES[mode] for mode in RUN_MODES if mode in endpoint.modes],
+        # Teams this person may run for: the run is posted there and uses the team's key.
+        "run_teams": teams_with_right(request.user, "run"),
         "input_json": start.input_json,
         "code": start.code,
         "issues": start.issues,

@@ -1,6 +1,7 @@
 """File inputs: the browser uploads here, we store the file where fal can fetch it.
 
-With FAL_KEY that is fal's CDN; locally it is the embedded emulator's storage. Either way
+In fal mode that is fal's CDN (with the person's key, see accounts/credentials.py);
+locally it is the embedded emulator's storage. Either way
 the answer is a public URL the form puts in the field.
 """
 
@@ -17,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 from PIL import Image, UnidentifiedImageError
 
+from playground.accounts.credentials import NoFalKey, resolve_fal_key
 from playground.fal.config import client_from_settings
 from playground.fal.errors import FalError
 
@@ -49,7 +51,11 @@ async def upload(request: HttpRequest) -> JsonResponse:
     if problem:
         return _error(problem, 400)
     try:
-        async with client_from_settings() as fal:
+        key = await sync_to_async(resolve_fal_key)(user.pk, None)
+    except NoFalKey as exc:
+        return _error(str(exc), 400)
+    try:
+        async with client_from_settings(key=key) as fal:
             url = await fal.upload(data, content_type, name)
     except FalError as exc:
         log.warning("upload of %s (%d bytes) failed: %s", name, len(data), exc)
