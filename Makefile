@@ -76,6 +76,8 @@ test: test-deps lint
 bench: test-deps
 	$(PY) bench/run.py
 	$(PY) bench/generations.py
+	-$(PY) bench/gallery.py  # needs Postgres (BENCH_PG_URL); skipped if it fails
+	$(PY) bench/realtime.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

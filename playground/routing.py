@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import path
 
 from playground.jobs.consumers import GenerationConsumer
+from playground.realtime.consumers import RealtimeConsumer
 
 websocket_urlpatterns: list = [
     path("ws/generations/<uuid:code>/", GenerationConsumer.as_asgi()),
+    path("ws/realtime/<path:endpoint_id>/", RealtimeConsumer.as_asgi()),
 ]
+
+# The emulator's realtime endpoint (= wss://fal.run/{owner}/{alias}/realtime). Listed apart
+# too, so asgi.py can serve it outside the browser Origin check: fal's clients are not
+# browsers and send no Origin header; the endpoint checks its own token.
+emulator_websocket_urlpatterns: list = []
+if settings.LOCALFAL_ENABLED:
+    from playground.localfal.consumers import RealtimeAppConsumer
+
+    emulator_websocket_urlpatterns.append(
+        path("localfal/run/<path:app>/realtime", RealtimeAppConsumer.as_asgi())
+    )
+    websocket_urlpatterns += emulator_websocket_urlpatterns

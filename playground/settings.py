@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "playground.localfal",
     "playground.jobs",
     "playground.gallery",
+    "playground.realtime",
 ]
 
 MIDDLEWARE = [

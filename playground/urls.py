@@ -7,7 +7,11 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("playground.core.urls")),
     path("accounts/", include("playground.accounts.urls")),
+    # Before teams/ and models/: gallery pages live under both prefixes.
+    path("", include("playground.gallery.urls")),
+    path("teams/", include("playground.accounts.team_urls")),
     path("", include("playground.jobs.urls")),
+    path("", include("playground.realtime.urls")),
     path("", include("playground.catalog.urls")),
     path("admin/", admin.site.urls),
 ]

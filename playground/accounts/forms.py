@@ -1,4 +1,4 @@
-"""Sign-up and password forms, with short hints and focus on the first field to fix."""
+"""Account, team and fal key forms, with short hints and focus on the first field to fix."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
+
+from playground.accounts.models import Role, Team
 
 
 def password_hint() -> str:
@@ -63,3 +65,106 @@ class PasswordChangeShortForm(FocusFirstErrorMixin, PasswordChangeForm):
         self.fields["new_password1"].help_text = password_hint()
         self.fields["new_password2"].label = "Confirm new password"
         self.fields["new_password2"].help_text = ""
+
+
+class TeamForm(FocusFirstErrorMixin, forms.Form):
+    """Create a team: just a name; its address (slug) is made from it."""
+
+    name = forms.CharField(
+        label="Team name",
+        max_length=80,
+        help_text="You can rename it later; its address stays the same.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "e.g. Design studio"}),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the team a name.")
+        return name
+
+
+class TeamSettingsForm(FocusFirstErrorMixin, forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ("name", "showcase_public")
+        labels = {"name": "Team name", "showcase_public": "Public showcase"}
+        help_texts = {
+            "showcase_public": (
+                "Anyone with the link can see the generations chosen for the showcase, "
+                "without signing in."
+            ),
+        }
+
+
+class DeleteTeamForm(FocusFirstErrorMixin, forms.Form):
+    confirm = forms.CharField(
+        label="Type the team name to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"].strip()
+        if typed != self.team.name:
+            raise forms.ValidationError(f"Type “{self.team.name}” exactly to delete the team.")
+        return typed
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = choices
+
+
+EXPIRY_CHOICES = [(1, "1 day"), (7, "7 days"), (30, "30 days")]
+
+
+class InvitationForm(FocusFirstErrorMixin, forms.Form):
+    """An invite link (no email field) or an invite by email, for roles up to the inviter's."""
+
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@example.com"}),
+    )
+    role = forms.ChoiceField(label="Role", initial=Role.MEMBER)
+    days = forms.TypedChoiceField(
+        label="Expires after", choices=EXPIRY_CHOICES, coerce=int, initial=7
+    )
+
+    def __init__(
+        self, *args: Any, roles: list[tuple[str, str]], by_email: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        if not by_email:
+            del self.fields["email"]
+
+
+class FalKeyForm(FocusFirstErrorMixin, forms.Form):
+    """A fal key, entered once. It is never rendered back (not even after an error)."""
+
+    key = forms.CharField(
+        label="fal key",
+        strip=True,
+        help_text="From fal.ai → Dashboard → Keys. It is stored encrypted and never shown again.",
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
+        ),
+        error_messages={"required": "Paste your fal key."},
+    )
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        # Messages never quote the key: it must not appear in any page.
+        if any(char.isspace() for char in key):
+            raise forms.ValidationError("A fal key has no spaces or line breaks inside.")
+        if not 8 <= len(key) <= 200:
+            raise forms.ValidationError("That doesn't look like a fal key (8 to 200 characters).")
+        return key

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from playground.accounts import views
+from playground.accounts import key_views, views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
@@ -15,4 +15,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("keys/", key_views.fal_keys, name="fal_keys"),
+    path("keys/remove/", key_views.fal_key_remove, name="fal_key_remove"),
 ]

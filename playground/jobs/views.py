@@ -67,8 +67,14 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The generation's page: the live panel, every parameter, actions (gallery)."""
+    from playground.gallery import detail as gallery_detail
+
     generation, can_edit = generation_for(request.user, code)
-    context = {**full_context(generation), "can_edit": can_edit}
+    context = {
+        **full_context(generation),
+        **gallery_detail.context(request, generation, can_edit),
+    }
     return render(request, "jobs/detail.html", context)
 
 
@@ -87,20 +93,31 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def asset_file(request: HttpRequest, code: str, name: str) -> HttpResponse:
-    """A stored output file, for those who may see its generation (404 for others)."""
+    """A stored output file, for those who may see its generation (404 for others).
+    `?download=1` sends it as an attachment; PNGs then carry their parameters."""
     generation, _ = generation_for(request.user, code)
+    return serve_asset(request, generation, name)
+
+
+def serve_asset(request: HttpRequest, generation: Generation, name: str) -> HttpResponse:
+    """The file `name` of `generation` (its output or thumbnail), after access checks."""
+    from playground.gallery.exports import download_bytes
+
     path = f"generations/{generation.code}/{name}"
     asset = generation.assets.filter(Q(file=path) | Q(thumbnail=path)).first()
     if asset is None:
         raise Http404("No such file")
     field = asset.file if asset.file.name == path else asset.thumbnail
     content_type = asset.content_type if field is asset.file else "image/jpeg"
-    response = FileResponse(
-        field.open("rb"),
-        content_type=content_type,
-        as_attachment=request.GET.get("download") == "1",
-        filename=name,
-    )
+    download = request.GET.get("download") == "1"
+    if download and field is asset.file and asset.content_type == "image/png":
+        # Made on the way out: the stored file stays exactly what the model returned.
+        response = HttpResponse(download_bytes(asset), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        response = FileResponse(
+            field.open("rb"), content_type=content_type, as_attachment=download, filename=name
+        )
     response["Cache-Control"] = "private, max-age=86400"
     return response
 

@@ -20,3 +20,32 @@ def signup_data(**overrides: str) -> dict[str, str]:
         "password2": PASSWORD,
         **overrides,
     }
+
+
+@pytest.fixture
+def team(alice):
+    """Alice's team, "Studio"; she is its only owner."""
+    from playground.accounts.models import Membership, Role, Team
+
+    studio = Team.objects.create(name="Studio", slug="studio")
+    Membership.objects.create(user=alice, team=studio, role=Role.OWNER)
+    return studio
+
+
+@pytest.fixture
+def join_team(team, django_user_model):
+    """Make a user with a role in alice's team: join_team("bob", "member")."""
+    from playground.accounts.models import Membership
+
+    def make(username: str, role: str):
+        user = django_user_model.objects.create_user(username, password=PASSWORD)
+        Membership.objects.create(user=user, team=team, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def bob(join_team):
+    """On alice's team as a member."""
+    return join_team("bob", "member")

@@ -26,6 +26,7 @@ from playground.catalog.models import Endpoint, Mode
 from playground.catalog.templatetags.binding import bind, defaults_of
 from playground.catalog.templatetags.snippets import code_samples
 from playground.catalog.views.uploads import RECENT_UPLOADS
+from playground.gallery import reuse
 from playground.jobs.panel import latest_run_context, recent_outputs
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,12 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     """The page; `?example=1` fills it with the schema's examples. htmx requests aimed at
     the form (Load example, Reset) get just the fields back."""
     endpoint = _endpoint_or_404(endpoint_id)
-    start = _start(endpoint, example="example" in request.GET)
+    # "Reuse parameters" (?from=<generation>) and saved presets (?preset=<id>) prefill.
+    prefill = reuse.prefill_for(request, endpoint)
+    if prefill:
+        start = _start_with(endpoint, prefill.input)
+    else:
+        start = _start(endpoint, example="example" in request.GET)
     context = _form_context(endpoint, form_for(endpoint), start.values)
     if request.htmx and request.htmx.target == FIELDS_TARGET:
         return render(request, "catalog/model.html#fields", context)
@@ -52,6 +58,7 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         "input_json": start.input_json,
         "code": start.code,
         "issues": start.issues,
+        "prefill": prefill,
         # Files to pick from: this person's uploads, then their recent outputs.
         "recent_uploads": request.session.get(RECENT_UPLOADS, []) + recent_outputs(request.user),
         # A reload (or another device) shows the latest run again, live if still running.
@@ -132,16 +139,22 @@ def _start(endpoint: Endpoint, *, example: bool) -> Start:
     def build() -> Start:
         schema = endpoint.input_schema
         value = formgen.example_input(schema) if example else defaults_of(form_for(endpoint))
-        values = formgen.encode(schema, value)
-        decoded = formgen.decode(schema, _querydict(values))
-        return Start(
-            values=values,
-            input_json=_pretty(decoded.input),
-            code=code_samples(endpoint.endpoint_id, decoded.input),
-            issues=len(decoded.errors),
-        )
+        return _start_with(endpoint, value)
 
     return _cached(endpoint, "example" if example else "defaults", build)
+
+
+def _start_with(endpoint: Endpoint, value: dict) -> Start:
+    """The page filled with `value` (not cached: reused parameters differ every time)."""
+    schema = endpoint.input_schema
+    values = formgen.encode(schema, value)
+    decoded = formgen.decode(schema, _querydict(values))
+    return Start(
+        values=values,
+        input_json=_pretty(decoded.input),
+        code=code_samples(endpoint.endpoint_id, decoded.input),
+        issues=len(decoded.errors),
+    )
 
 
 def _cached(endpoint: Endpoint, name: str, build: Callable[[], Any]) -> Any:

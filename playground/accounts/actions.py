@@ -1,0 +1,188 @@
+"""Every write to teams, memberships, invitations and stored fal keys.
+
+Rights are checked here too (not only in views), so a forged POST meets the same rules:
+PermissionDenied for what a role may never do, TeamRuleError for what the team's state
+forbids right now (the last owner leaving, a used invitation).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from playground.accounts.models import FalCredential, Invitation, Membership, Role, Team
+from playground.accounts.teams import RANK, can_manage
+
+# Slugs that would shadow a URL under /teams/.
+RESERVED_SLUGS = frozenset({"join", "new"})
+
+
+class TeamRuleError(Exception):
+    """A write the team's current state forbids; the message is meant for the person."""
+
+
+class InvitationUnusable(TeamRuleError):
+    """The invitation expired, was revoked or (an emailed one) was already used."""
+
+
+def invitation_problem(invitation: Invitation) -> str | None:
+    """Why an invitation cannot be used, in words, or None when it can."""
+    if invitation.revoked:
+        return "This invitation was revoked by the team."
+    if invitation.expires <= timezone.now():
+        return "This invitation has expired."
+    if invitation.email and invitation.accepted_at:
+        return "This invitation was already used."
+    return None
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:70].strip("-") or "team"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-team"
+    slug, n = base, 1
+    while Team.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_team(*, user, name: str) -> Team:
+    """A new team named `name` with a unique slug; its creator is its owner."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                team = Team.objects.create(name=name.strip(), slug=unique_slug(name))
+                Membership.objects.create(user=user, team=team, role=Role.OWNER)
+                return team
+        except IntegrityError:
+            # Someone took the same slug between our check and our insert; pick again.
+            continue
+    raise TeamRuleError("Could not find a free address for this team; try another name.")
+
+
+def _owners_locked(team_id: int) -> list[Membership]:
+    return list(Membership.objects.select_for_update().filter(team_id=team_id, role=Role.OWNER))
+
+
+def _check_not_last_owner(target: Membership, what: str) -> None:
+    owners = _owners_locked(target.team_id)
+    if target.role == Role.OWNER and len(owners) <= 1:
+        raise TeamRuleError(f"A team needs an owner: make someone else owner before {what}.")
+
+
+def change_role(*, actor: Membership, target: Membership, role: str) -> None:
+    """Give `target` the role `role`. Nobody hands out more than they hold."""
+    if role not in RANK:
+        raise PermissionDenied("Unknown role.")
+    if not can_manage(actor, target) or RANK[role] > RANK[actor.role]:
+        raise PermissionDenied("Your role cannot make this change.")
+    with transaction.atomic():
+        if role != Role.OWNER:
+            _check_not_last_owner(target, "changing this role")
+        Membership.objects.filter(pk=target.pk).update(role=role)
+    target.role = role
+
+
+def remove_member(*, actor: Membership, target: Membership) -> None:
+    if not can_manage(actor, target):
+        raise PermissionDenied("Your role cannot remove this member.")
+    with transaction.atomic():
+        _check_not_last_owner(target, "removing them")
+        target.delete()
+
+
+def leave_team(*, membership: Membership) -> None:
+    with transaction.atomic():
+        _check_not_last_owner(membership, "leaving")
+        membership.delete()
+
+
+def create_invitation(*, actor: Membership, role: str, days: int, email: str = "") -> Invitation:
+    """An invite link (no email: usable by anyone until it expires) or an emailed invite
+    (usable once)."""
+    if not actor.can("manage_members") or RANK.get(role, 99) > RANK[actor.role]:
+        raise PermissionDenied("Your role cannot invite people with this role.")
+    return Invitation.objects.create(
+        team_id=actor.team_id,
+        role=role,
+        email=email,
+        created_by=actor.user,
+        expires=timezone.now() + timedelta(days=days),
+    )
+
+
+def send_invitation_email(*, invitation: Invitation, join_url: str) -> None:
+    """Mail the invite link through settings.EMAIL_BACKEND (the console, locally)."""
+    inviter = invitation.created_by.get_username() if invitation.created_by else "Someone"
+    team = invitation.team
+    send_mail(
+        subject=f"{inviter} invited you to {team.name} on Playground",
+        message=(
+            f"{inviter} invited you to join the team “{team.name}” on Playground "
+            f"as {invitation.get_role_display().lower()}.\n\n"
+            f"Accept the invitation here (you can sign up on the way):\n{join_url}\n\n"
+            f"The link works once and expires on {invitation.expires:%d %B %Y}.\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
+    if not actor.can("manage_members") or invitation.team_id != actor.team_id:
+        raise PermissionDenied("Your role cannot revoke invitations.")
+    Invitation.objects.filter(pk=invitation.pk).update(revoked=True)
+    invitation.revoked = True
+
+
+def accept_invitation(*, user, invitation: Invitation) -> tuple[Membership, bool]:
+    """Join the invitation's team with its role: (membership, created). Someone already in
+    the team keeps the role they have. Raises InvitationUnusable."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        existing = Membership.objects.filter(user=user, team_id=invitation.team_id).first()
+        if existing is not None:
+            return existing, False
+        problem = invitation_problem(invitation)
+        if problem:
+            raise InvitationUnusable(problem)
+        joined = Membership.objects.create(
+            user=user, team_id=invitation.team_id, role=invitation.role
+        )
+        if invitation.email:
+            invitation.accepted_by = user
+            invitation.accepted_at = timezone.now()
+            invitation.save(update_fields=["accepted_by", "accepted_at"])
+        return joined, True
+
+
+def delete_team(*, actor: Membership) -> None:
+    if not actor.can("delete_team"):
+        raise PermissionDenied("Only owners can delete the team.")
+    Team.objects.filter(pk=actor.team_id).delete()
+
+
+def set_fal_key(*, key: str, user=None, team: Team | None = None) -> FalCredential:
+    """Store (or replace) the fal key of a person or a team, encrypted."""
+    if (user is None) == (team is None):
+        raise ValueError("A fal key belongs to exactly one person or one team.")
+    holder = {"user": user} if user is not None else {"team": team}
+    credential = FalCredential.objects.filter(**holder).first() or FalCredential(**holder)
+    credential.set_key(key)
+    credential.save()
+    return credential
+
+
+def remove_fal_key(*, user=None, team: Team | None = None) -> bool:
+    """Forget a stored fal key; False when there was none."""
+    if (user is None) == (team is None):
+        raise ValueError("A fal key belongs to exactly one person or one team.")
+    holder = {"user": user} if user is not None else {"team": team}
+    deleted, _ = FalCredential.objects.filter(**holder).delete()
+    return bool(deleted)

@@ -1,0 +1,56 @@
+"""Prefilling a model page: "Reuse parameters" of a generation, or a saved preset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest
+
+
+@dataclass(frozen=True)
+class Prefill:
+    input: dict
+    label: str  # what the page says it was filled from
+    url: str = ""  # a link back to it
+
+
+def prefill_for(request: HttpRequest, endpoint: Any) -> Prefill | None:
+    """From `?from=<generation code>` or `?preset=<id>`, if this person may see it; a
+    code or id they may not see is ignored with a message (never a 404 for the page)."""
+    if "from" in request.GET:
+        return _from_generation(request, request.GET["from"])
+    if "preset" in request.GET:
+        return _from_preset(request, request.GET["preset"], endpoint)
+    return None
+
+
+def _from_generation(request: HttpRequest, code: str) -> Prefill | None:
+    from playground.jobs.access import generation_for
+
+    try:
+        generation, _ = generation_for(request.user, code)
+    except Http404:
+        messages.warning(request, "That generation is not available; the form has defaults.")
+        return None
+    data = generation.input if isinstance(generation.input, dict) else {}
+    return Prefill(
+        input=data,
+        label=f"the parameters of the run of {generation.created:%b %-d, %H:%M}",
+        url=generation.get_absolute_url(),
+    )
+
+
+def _from_preset(request: HttpRequest, pk: str, endpoint: Any) -> Prefill | None:
+    from playground.gallery.views.presets import preset_for
+
+    try:
+        preset = preset_for(request.user, pk)
+    except Http404:
+        messages.warning(request, "That preset is not available; the form has defaults.")
+        return None
+    if preset.endpoint_id != endpoint.endpoint_id:
+        messages.warning(request, f"The preset {preset.name!r} is for another model.")
+        return None
+    return Prefill(input=preset.input, label=f"the preset “{preset.name}”")
