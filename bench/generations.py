@@ -4,9 +4,11 @@ one runner process tracks.
 1. Event latency: the emulator stamps each log line; a WebSocket client (as a browser)
    watching /ws/generations/<code>/ on the web process notes when the line arrives. The
    path is emulator -> SSE status stream -> runner -> DB -> channel layer -> consumer ->
-   socket. Measured at 1, 100 and 1,000 generations in flight; compared in the same run
-   with the official clients' polling intervals (Python 100 ms, JS 500 ms) against the
-   emulator directly.
+   socket. The load is steady: N generations kept in flight (each browser runs another as
+   its last ends), starts spread over one generation's duration, news counted after that
+   warm-up. Measured at 1, 100 and 1,000 in flight; compared in the same run with the same
+   load straight at the emulator: its status stream (the floor under the relay) and the
+   official clients' polling intervals (Python 100 ms, JS 500 ms).
 2. Capacity: N generations in flight tracked by one `runjobs` process; its peak RSS; none
    lost.
 Run: `python bench/generations.py` (or `make bench`). Figures are printed and merged into
@@ -42,7 +44,6 @@ import websockets  # noqa: E402
 from playground.lib import liveserver  # noqa: E402
 
 TS = re.compile(r'data-ts="([^"]+)"')
-HANDSHAKES_AT_ONCE = 50
 ENDPOINT = "fal-ai/flux/schnell"
 INPUT = {"prompt": "bench", "image_size": {"width": 64, "height": 64}, "num_inference_steps": 8}
 
@@ -113,69 +114,137 @@ def submit(count: int) -> list[str]:
     ]
 
 
-async def watch(
-    server_url: str,
-    cookies: dict[str, str],
-    code: str,
-    samples: list[float],
-    gate: asyncio.Semaphore,
-) -> None:
-    """Like a browser: open the socket, note each new log line's age when it arrives."""
-    ws_url = server_url.replace("http", "ws", 1) + f"/ws/generations/{code}/"
-    headers = {"Origin": server_url, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-    first = True
-    async with gate:  # a browser per generation, but not all opening in the same ms
-        socket = await websockets.connect(
-            ws_url, additional_headers=headers, max_size=None, open_timeout=120
+RUN_FORM = {
+    "prompt": "bench",
+    "image_size:branch": "0",
+    "image_size:0.width": "64",
+    "image_size:0.height": "64",
+    "num_inference_steps": "8",
+}
+
+
+class Browser:
+    """What one browser tab does: Run on the model page (a form POST), then watch the
+    generation's panel socket, noting each new log line's age when it arrives."""
+
+    def __init__(self, server_url: str, cookies: dict[str, str], http: httpx.AsyncClient):
+        self.server_url = server_url
+        self.cookies = cookies
+        self.http = http
+        self.headers = {
+            "Origin": server_url,
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        }
+
+    async def run(self) -> str:
+        response = await self.http.post(
+            f"/models/{ENDPOINT}/run",
+            data=RUN_FORM,
+            headers={
+                "X-CSRFToken": self.cookies["csrftoken"],
+                "Referer": self.server_url + "/",
+                "HX-Request": "true",
+            },
         )
-    async with socket:
-        async for message in socket:
-            arrived = datetime.now(UTC)
-            if not first:  # the first frame is the replay, not live news
-                for stamp in TS.findall(message):
-                    samples.append((arrived - datetime.fromisoformat(stamp)).total_seconds() * 1000)
-            first = False
-            if 'data-status="completed"' in message or 'data-status="failed"' in message:
-                return
+        response.raise_for_status()
+        return re.search(r'id="gen-([0-9a-f-]{36})"', response.text).group(1)
+
+    async def watch(self, code: str, samples: list[float], since: float) -> None:
+        ws_url = self.server_url.replace("http", "ws", 1) + f"/ws/generations/{code}/"
+        loop = asyncio.get_running_loop()
+        first = True
+        async with websockets.connect(
+            ws_url, additional_headers=self.headers, max_size=None, open_timeout=120
+        ) as socket:
+            async for message in socket:
+                arrived = datetime.now(UTC)
+                if not first and loop.time() >= since:  # the first frame is the replay
+                    for stamp in TS.findall(message):
+                        age = (arrived - datetime.fromisoformat(stamp)).total_seconds()
+                        samples.append(age * 1000)
+                first = False
+                if 'data-status="completed"' in message or 'data-status="failed"' in message:
+                    return
 
 
-async def event_latency(server_url: str, cookies: dict[str, str], count: int) -> dict[str, float]:
+async def event_latency(
+    server_url: str, cookies: dict[str, str], count: int, seconds: float, duration: float
+) -> dict[str, float]:
+    """`count` generations kept in flight for `seconds`: as each ends, its browser runs
+    another. Starts are spread over one generation's `duration`, as real traffic is, and
+    only news after that warm-up counts (the start is a burst no steady load has)."""
     samples: list[float] = []
-    gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
-    codes = await asyncio.to_thread(submit, count)
-    await asyncio.wait_for(
-        asyncio.gather(*(watch(server_url, cookies, code, samples, gate) for code in codes)), 900
-    )
-    return summary(samples)
+    loop = asyncio.get_running_loop()
+    since = loop.time() + duration
+    deadline = since + seconds
+    finished = 0
+
+    async def lane(index: int, browser: Browser) -> None:
+        nonlocal finished
+        await asyncio.sleep(duration * index / count)
+        while loop.time() < deadline:
+            code = await browser.run()
+            await browser.watch(code, samples, since)
+            finished += 1
+
+    limits = httpx.Limits(max_connections=count + 10)
+    async with httpx.AsyncClient(
+        base_url=server_url, cookies=cookies, limits=limits, timeout=120
+    ) as http:
+        browser = Browser(server_url, cookies, http)
+        await asyncio.wait_for(
+            asyncio.gather(*(lane(i, browser) for i in range(count))), seconds + 900
+        )
+    return {**summary(samples), "generations": finished}
 
 
-async def polling_latency(emulator: str, count: int, interval: float) -> dict[str, float]:
+async def upstream_latency(
+    emulator: str, count: int, seconds: float, duration: float, poll: float | None
+) -> dict[str, float]:
+    """The same steady load straight at the emulator, no web server between: following
+    the status stream (`poll` None: the floor the relay adds to) or polling every `poll`
+    seconds as the official clients do (Python 100 ms, JS 500 ms)."""
     from playground.fal.client import FalClient
     from playground.fal.types import FalUrls
 
     samples: list[float] = []
+    loop = asyncio.get_running_loop()
+    since = loop.time() + duration
+    deadline = since + seconds
 
-    async def follow(fal: FalClient, request_id: str) -> None:
-        seen = None
-        while True:
-            status = await fal.status(ENDPOINT, request_id)
-            fresh = status.logs[seen:] if seen is not None else []
-            seen = len(status.logs)
-            now = datetime.now(UTC)
+    def note(logs: list, now: datetime) -> None:
+        if loop.time() >= since:
             samples.extend(
                 (now - datetime.fromisoformat(log.timestamp)).total_seconds() * 1000
-                for log in fresh
+                for log in logs
                 if log.timestamp
             )
+
+    async def follow(fal: FalClient, request_id: str) -> None:
+        seen = 0
+        if poll is None:
+            async for status in fal.stream_status(ENDPOINT, request_id):
+                note(status.logs[seen:], datetime.now(UTC))
+                seen = len(status.logs)
+                if status.done:
+                    return
+        while True:
+            status = await fal.status(ENDPOINT, request_id)
+            note(status.logs[seen:], datetime.now(UTC))
+            seen = len(status.logs)
             if status.done:
                 return
-            await asyncio.sleep(interval)
+            await asyncio.sleep(poll)
 
-    limits = httpx.Limits(max_connections=200)
-    async with FalClient(key="bench", urls=FalUrls.local(emulator)) as fal:
-        fal._http._transport = httpx.AsyncHTTPTransport(limits=limits)
-        handles = await asyncio.gather(*(fal.submit(ENDPOINT, INPUT) for _ in range(count)))
-        await asyncio.gather(*(follow(fal, h.request_id) for h in handles))
+    async def lane(index: int, fal: FalClient) -> None:
+        await asyncio.sleep(duration * index / count)
+        while loop.time() < deadline:
+            handle = await fal.submit(ENDPOINT, INPUT)
+            await follow(fal, handle.request_id)
+
+    limits = httpx.Limits(max_connections=count + 50)
+    async with FalClient(key="bench", urls=FalUrls.local(emulator), limits=limits) as fal:
+        await asyncio.gather(*(lane(i, fal) for i in range(count)))
     return summary(samples)
 
 
@@ -225,30 +294,54 @@ def main() -> None:
 
     counts = [int(c) for c in os.environ.get("BENCH_IN_FLIGHT", "1,100,1000").split(",")]
     track = int(os.environ.get("BENCH_CAPACITY", "5000"))
-    speed = float(os.environ.get("BENCH_SPEED", "2"))
+    # An image generation lasts 2.5 s x speed on the emulator (8 progress logs). Speed 4
+    # makes it 10 s: 100 in flight is then 10 generations starting and ~100 log lines a
+    # second. Above 100 in flight generations last longer in proportion (1,000 in flight
+    # are long jobs, e.g. video), so starts stay at 10 a second and what grows is how many
+    # streams, sockets and trackers one process holds.
+    speed = float(os.environ.get("BENCH_SPEED", "4"))
+    window = float(os.environ.get("BENCH_SECONDS", "20"))
     call_command("migrate", verbosity=0)
-    emulator, emu_process = start_emulator(runners=max([*counts, track]), speed=speed)
-    server = liveserver.start(
-        DATA, database_url=os.environ["DATABASE_URL"], LOCALFAL_URL=emulator, name="web"
-    )
     report: dict[str, object] = {}
-    try:
-        cookies = make_user_and_cookie(server.url)
-        for count in counts:
-            key = f"status_event_to_browser_ws[{count} in flight]"
-            report[key] = asyncio.run(event_latency(server.url, cookies, count))
-            print(f"{key:55} {report[key]}", flush=True)
-        for interval, who in ((0.1, "python 100 ms"), (0.5, "js 500 ms")):
-            key = f"official_client_polling[{who}, 100 in flight]"
-            report[key] = asyncio.run(polling_latency(emulator, 100, interval))
-            print(f"{key:55} {report[key]}", flush=True)
-        server.stop()
-        key = f"runner_capacity[{track} in flight, one runjobs process]"
-        report[key] = capacity(emulator, track)
-        print(f"{key:55} {report[key]}", flush=True)
-    finally:
-        server.stop()
-        emu_process.terminate()
+
+    def record(key: str, value: object) -> None:
+        report[key] = value
+        print(f"{key:55} {value}", flush=True)
+
+    for count in counts:
+        scaled = speed * max(1.0, count / 100)
+        duration = 2.5 * scaled
+        emulator, emu_process = start_emulator(runners=count, speed=scaled)
+        server = liveserver.start(
+            DATA, database_url=os.environ["DATABASE_URL"], LOCALFAL_URL=emulator, name="web"
+        )
+        try:
+            cookies = make_user_and_cookie(server.url)
+            record(
+                f"status_event_to_browser_ws[{count} in flight]",
+                asyncio.run(event_latency(server.url, cookies, count, window, duration)),
+            )
+            server.stop()
+            record(
+                f"upstream_stream_direct_no_relay[{count} in flight]",
+                asyncio.run(upstream_latency(emulator, count, window, duration, None)),
+            )
+            if count == 100:
+                for interval, who in ((0.1, "python 100 ms"), (0.5, "js 500 ms")):
+                    record(
+                        f"official_client_polling[{who}, 100 in flight]",
+                        asyncio.run(upstream_latency(emulator, 100, window, duration, interval)),
+                    )
+        finally:
+            server.stop()
+            emu_process.terminate()
+    if track:  # BENCH_CAPACITY=0 skips the capacity run
+        emulator, emu_process = start_emulator(runners=track, speed=2)
+        try:
+            key = f"runner_capacity[{track} in flight, one runjobs process]"
+            record(key, capacity(emulator, track))
+        finally:
+            emu_process.terminate()
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     latest = out / "latest.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -31,6 +32,10 @@ def _teach_daphne_reason_phrases() -> None:
 
 
 _teach_daphne_reason_phrases()
+# The event loop shares the GIL with database and render threads. Each time it makes a
+# system call it lets go of the GIL and then waits up to the switch interval (5 ms by
+# default) to get it back, so a busy thread adds milliseconds to every socket write.
+sys.setswitchinterval(0.0005)
 
 application = EmbeddedRunnerMiddleware(
     ProtocolTypeRouter(

@@ -233,5 +233,7 @@ RUNNER_GIVE_UP_SECONDS = envint("RUNNER_GIVE_UP_SECONDS", 600)
 RUNNER_RETRY_BASE_SECONDS = envfloat("RUNNER_RETRY_BASE_SECONDS", 2.0)
 # Largest output file copied into storage (bytes).
 ASSET_MAX_BYTES = envint("ASSET_MAX_BYTES", 500 * 1024 * 1024)
-# Database threads of one runner (its ORM work runs off the event loop).
-RUNNER_DB_THREADS = envint("RUNNER_DB_THREADS", 4)
+# Threads of one runner for database reads (its writes go through one writer thread that
+# commits them in groups, see jobs/dbpool.py) and for storing output files.
+RUNNER_DB_THREADS = envint("RUNNER_DB_THREADS", 2)
+RUNNER_FILE_THREADS = envint("RUNNER_FILE_THREADS", 2)

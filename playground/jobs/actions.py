@@ -51,17 +51,23 @@ def request_cancel(*, generation: Generation) -> None:
     transaction.on_commit(lambda: wake_runners({"cancel": str(generation.code)}))
 
 
-def record_event(*, generation: Generation, kind: str, payload: dict) -> GenerationEvent:
-    """Append an event with the next sequence number (safe against concurrent writers)."""
+def record_event(
+    *, generation: Generation, kind: str, payload: dict, seq: int | None = None
+) -> GenerationEvent:
+    """Append an event with the next sequence number (safe against concurrent writers).
+
+    `seq` is the writer's guess of that number: the runner holding the lease knows it and
+    saves a query per event; a wrong guess costs one retry that asks the database."""
     for _ in range(5):
         try:
             with transaction.atomic():
-                last = generation.events.aggregate(last=Max("seq"))["last"] or 0
+                if seq is None:
+                    seq = (generation.events.aggregate(last=Max("seq"))["last"] or 0) + 1
                 return GenerationEvent.objects.create(
-                    generation=generation, seq=last + 1, kind=kind, payload=payload
+                    generation=generation, seq=seq, kind=kind, payload=payload
                 )
         except IntegrityError:
-            continue  # another writer took that number; take the next
+            seq = None  # another writer took that number; take the next
     raise RuntimeError(f"could not append an event to generation {generation.pk}")
 
 
@@ -70,23 +76,29 @@ def update_generation(
     generation: Generation,
     events: list[tuple[str, dict]] | None = None,
     notify_after: bool = True,
+    first_seq: int | None = None,
     **fields: Any,
-) -> Generation:
-    """Save `fields` and append `events` in one transaction, then notify browsers.
+) -> list[GenerationEvent]:
+    """Save `fields` and append `events` in one transaction, then notify browsers. Returns
+    the new events (`first_seq`: see record_event).
 
     The runner passes notify_after=False and notifies from its event loop instead: its
     database threads must not touch the (loop-bound) in-memory channel layer.
     """
     for name, value in fields.items():
         setattr(generation, name, value)
+    created: list[GenerationEvent] = []
     with transaction.atomic():
         if fields:
             generation.save(update_fields=list(fields))
         for kind, payload in events or []:
-            record_event(generation=generation, kind=kind, payload=payload)
+            guess = created[-1].seq + 1 if created else first_seq
+            created.append(
+                record_event(generation=generation, kind=kind, payload=payload, seq=guess)
+            )
     if notify_after:
-        transaction.on_commit(lambda: notify(generation))
-    return generation
+        transaction.on_commit(lambda: notify(generation, change_message(generation, created)))
+    return created
 
 
 def finish_generation(
@@ -97,7 +109,8 @@ def finish_generation(
     error: dict | None = None,
     metrics: dict | None = None,
     notify_after: bool = True,
-) -> Generation:
+    first_seq: int | None = None,
+) -> list[GenerationEvent]:
     payload: dict[str, Any] = {"status": status}
     if error:
         payload["error"] = error
@@ -113,23 +126,42 @@ def finish_generation(
         lease_owner="",
         lease_until=None,
         notify_after=notify_after,
+        first_seq=first_seq,
     )
 
 
-async def notify_async(generation: Generation) -> None:
+def change_message(
+    generation: Generation, events: list[GenerationEvent], *, with_status: bool = True
+) -> dict[str, Any]:
+    """What watchers are told after a commit: that the generation changed and, when the new
+    events can be shown without reading the database again, their fragment, rendered once
+    for every watcher. A watcher that is not exactly at `from_seq - 1` reads the database
+    instead (consumers.py), so a fragment is only a shortcut, never the source of truth."""
+    from playground.jobs.panel import render_increment
+
+    message: dict[str, Any] = {"type": "generation.changed"}
+    html = render_increment(generation, events, with_status=with_status) if events else None
+    if html is not None:
+        message.update(html=html, from_seq=events[0].seq, to_seq=events[-1].seq)
+    return message
+
+
+async def notify_async(generation: Generation, message: dict[str, Any] | None = None) -> None:
     """The runner's notify, from its event loop."""
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(generation.group_name, {"type": "generation.changed"})
+        await layer.group_send(generation.group_name, message or {"type": "generation.changed"})
 
 
-def notify(generation: Generation) -> None:
+def notify(generation: Generation, message: dict[str, Any] | None = None) -> None:
     """Tell every browser watching this generation to catch up (sync contexts)."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(generation.group_name, {"type": "generation.changed"})
+        async_to_sync(layer.group_send)(
+            generation.group_name, message or {"type": "generation.changed"}
+        )
     except Exception:  # a dead channel layer must not fail a database write
         log.warning("could not notify watchers of %s", generation.code, exc_info=True)
 

@@ -56,10 +56,13 @@ def find_media(output: Any, path: str = "") -> list[Found]:
     return found
 
 
-async def copy_assets(fal: Any, generation: Generation, output: Any, db: Any) -> list[MediaAsset]:
+async def copy_assets(
+    fal: Any, generation: Generation, output: Any, *, db: Any, files: Any
+) -> list[MediaAsset]:
     """Download and store each output file; a file that fails is noted, not fatal.
 
-    `db` runs ORM and file work off the event loop (the runner's DbPool)."""
+    `files` writes files and thumbnails, `db` saves rows (the runner's DbPools), both off
+    the event loop."""
     from playground.jobs import actions
 
     assets = []
@@ -73,7 +76,8 @@ async def copy_assets(fal: Any, generation: Generation, output: Any, db: Any) ->
             )
             continue
         declared = item.declared_type or served_type
-        asset = await db.run(store_asset, generation, position, item, data, declared)
+        asset = await files.run(prepare_asset, generation, position, item, data, declared)
+        await db.run(asset.save)
         assets.append(asset)
     return assets
 
@@ -81,6 +85,16 @@ async def copy_assets(fal: Any, generation: Generation, output: Any, db: Any) ->
 def store_asset(
     generation: Generation, position: int, item: Found, data: bytes, declared: str
 ) -> MediaAsset:
+    asset = prepare_asset(generation, position, item, data, declared)
+    asset.save()
+    return asset
+
+
+def prepare_asset(
+    generation: Generation, position: int, item: Found, data: bytes, declared: str
+) -> MediaAsset:
+    """The file and thumbnail written to storage, the row not yet saved: files are slow
+    work for any thread, while a runner saves rows on its one database writer."""
     described = describe(data, declared)
     asset = MediaAsset(
         generation=generation,
@@ -101,7 +115,6 @@ def store_asset(
         asset.thumbnail.save(
             f"{position:02d}-thumb.jpg", ContentFile(described.thumbnail), save=False
         )
-    asset.save()
     return asset
 
 

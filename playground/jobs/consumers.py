@@ -1,7 +1,9 @@
 """Live generation panels: replay what happened, then push each change as it happens.
 
-The consumer only relays. It checks access on connect, renders fragments from the
-database (never from the message), and keeps nothing that persistence depends on.
+The consumer only relays. It checks access on connect and keeps nothing that persistence
+depends on. A change message may carry the fragment of the events just committed (rendered
+once by the writer, for every watcher): a socket that has shown exactly everything before
+them sends it as is; any other renders from the database.
 """
 
 from __future__ import annotations
@@ -49,9 +51,24 @@ class GenerationConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Browsers send nothing we act on (htmx may send form values); ignore it."""
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections (a thread hop) before every message;
+        # a fragment passed on as is touches no database, and arrives for every log line.
+        if message.get("type") == "generation.changed" and message.get("html"):
+            return await self.generation_changed(message)
+        await super().dispatch(message)
+
     async def generation_changed(self, message: dict[str, Any]) -> None:
-        if not getattr(self, "closed", False):
-            await self.send_update()
+        if getattr(self, "closed", False):
+            return
+        to_seq = message.get("to_seq", 0)
+        if to_seq and to_seq <= self.last_seq:
+            return  # already shown (the catch-up on connect read it)
+        if message.get("html") and message.get("from_seq") == self.last_seq + 1:
+            self.last_seq = to_seq
+            await self.send(text_data=message["html"])
+            return
+        await self.send_update()
 
     async def send_update(self) -> None:
         # Off the shared sync thread: hundreds of panels updating at once must not queue

@@ -12,6 +12,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from playground.jobs.dbpool import DbPool
+from playground.jobs.fragments import appended_logs_html, progress_html
 from playground.jobs.models import EventKind, Generation, GenerationEvent
 
 RENDER_THREADS = 4
@@ -31,24 +32,49 @@ def render_update(pk: int, after_seq: int) -> tuple[str, int]:
     """(fragments for events after `after_seq`, the last seq included). With after_seq 0
     every region is replaced, the log list whole: what a (re)connecting socket needs,
     since it cannot know what the page already shows."""
-    generation = Generation.objects.select_related("model").get(pk=pk)
+    generation = Generation.objects.with_model().get(pk=pk)
     events = list(generation.events.filter(seq__gt=after_seq).order_by("seq"))
     if not events:
         return "", after_seq
-    replay = after_seq == 0
+    return _render(generation, events, replay=after_seq == 0), events[-1].seq
+
+
+def render_increment(
+    generation: Generation, events: list[GenerationEvent], *, with_status: bool = True
+) -> str | None:
+    """The fragments of events just written, from what the writer holds in memory; None
+    when they touch the result region, which is read from the database (it ends a run).
+
+    Log lines alone (the bulk of live news) leave the status header as it is, unless the
+    writer says it shows something they replace (a "retrying" notice): `with_status`."""
+    if not generation.is_active or _has(events, EventKind.PARTIAL):
+        return None
+    if with_status or any(event.kind != EventKind.LOG for event in events):
+        return _render(generation, events, replay=False)
+    progress = next((p for p in map(_progress_of, reversed(events)) if p is not None), None)
+    bar = (
+        progress_html(code=generation.code, active=True, progress=progress, oob=True)
+        if progress is not None
+        else ""
+    )
+    lines = _lines(events)
+    return bar + (appended_logs_html(generation.code, lines) if lines else "")
+
+
+def _render(generation: Generation, events: list[GenerationEvent], *, replay: bool) -> str:
+    show_progress = replay or any(_progress_of(e) is not None for e in events)
     context = {
         "generation": generation,
         "retry": _retry(generation, events),
         "new_log_lines": _lines(events),
-        "show_progress": replay or any(_progress_of(e) is not None for e in events),
-        "progress": _latest_progress(generation, events),
+        "show_progress": show_progress,
+        "progress": _latest_progress(generation, events) if show_progress else None,
         "show_result": replay or not generation.is_active or _has(events, EventKind.PARTIAL),
         "replace_logs": replay,
     }
     if context["show_result"]:
         context.update(_result_context(generation))
-    html = render_to_string("jobs/_updates.html", context)
-    return html, events[-1].seq
+    return render_to_string("jobs/_updates.html", context)
 
 
 def full_context(generation: Generation) -> dict[str, Any]:
@@ -69,7 +95,7 @@ def latest_run_context(user: Any, endpoint_id: str) -> dict[str, Any]:
     generation = (
         Generation.objects.visible_to(user)
         .filter(owner=user, endpoint_id=endpoint_id)
-        .select_related("model")
+        .with_model()
         .first()
     )
     return full_context(generation) if generation else {}

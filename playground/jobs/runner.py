@@ -39,7 +39,7 @@ from playground.fal.retry import is_retryable
 from playground.fal.types import QueueState, QueueStatus
 from playground.jobs import actions
 from playground.jobs.assets import copy_assets
-from playground.jobs.dbpool import DbPool
+from playground.jobs.dbpool import DbPool, GroupWriter
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,9 @@ class Runner:
         self.lease = timedelta(seconds=settings.RUNNER_LEASE_SECONDS)
         self.clients: dict[str | None, Any] = {}  # one client per fal key (see client_for)
         self.submit_gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
-        self.db = DbPool(settings.RUNNER_DB_THREADS, name="runner-db")
+        self.db = DbPool(settings.RUNNER_DB_THREADS, name="runner-db")  # reads
+        self.writer = GroupWriter(name="runner-writer")  # every write (see GroupWriter)
+        self.files = DbPool(settings.RUNNER_FILE_THREADS, name="runner-files")
         self.tasks: dict[int, asyncio.Task] = {}
         self.trackers: dict[str, Tracker] = {}
         self.cancels: set[str] = set()
@@ -97,6 +99,8 @@ class Runner:
                 await client.aclose()
             self.clients.clear()
             await asyncio.to_thread(self.db.close)
+            await asyncio.to_thread(self.writer.close)
+            await asyncio.to_thread(self.files.close)
 
     def wake(self) -> None:
         self._wake.set()
@@ -107,7 +111,11 @@ class Runner:
         once. Status streams each hold a connection, so the pool is as large as capacity."""
         client = self.clients.get(key)
         if client is None:
-            limits = httpx.Limits(max_connections=self.capacity + 50, max_keepalive_connections=100)
+            # Keep-alive for all of them: httpcore closes idle connections whenever the
+            # pool holds more than max_keepalive_connections in total (busy streams
+            # included), which would make every submit and download connect anew.
+            size = self.capacity + 50
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
             client = client_from_settings(key=key, transport=self.transport, limits=limits)
             self.clients[key] = client
         return client
@@ -149,7 +157,7 @@ class Runner:
         room = self.capacity - len(self.tasks)
         if room <= 0:
             return
-        for generation in await self.db.run(self._claim, room):
+        for generation in await self.writer.run(self._claim, room):
             task = asyncio.create_task(self._track(generation))
             self.tasks[generation.pk] = task
             task.add_done_callback(lambda _t, pk=generation.pk: self.tasks.pop(pk, None))
@@ -175,14 +183,14 @@ class Runner:
             )
             if won:
                 claimed.append(pk)
-        return list(Generation.objects.filter(pk__in=claimed).select_related("model"))
+        return list(Generation.objects.filter(pk__in=claimed).with_model())
 
     async def _renew_forever(self) -> None:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             held = list(self.tasks)
             if held:
-                await self.db.run(self._renew, held)
+                await self.writer.run(self._renew, held)
 
     def _renew(self, held: list[int]) -> None:
         until = timezone.now() + self.lease
@@ -201,7 +209,7 @@ class Runner:
             await tracker.run()
         except asyncio.CancelledError:
             # Shutting down: let the lease lapse at once so another runner resumes it.
-            await self.db.run(_release, generation.pk, self.name)
+            await self.writer.run(_release, generation.pk, self.name)
             raise
         except Exception:
             log.exception("runner: generation %s crashed", generation.code)
@@ -223,6 +231,8 @@ class Tracker:
         self.logs_seen = 0
         self.cancel_sent = False
         self.last_cancel_check = 0.0
+        self.next_seq: int | None = None  # the next event number, once the history is read
+        self.retry_shown = True  # whether the panel may show a "retrying" notice
         self.fal: Any = None  # the client, while one is open
 
     @property
@@ -235,7 +245,7 @@ class Tracker:
             return await self.finish(
                 Status.CANCELLED, error={"message": "Cancelled before it started."}
             )
-        self.logs_seen = await self.runner.db.run(_logs_recorded, generation)
+        self.logs_seen, self.next_seq = await self.runner.db.run(_history, generation)
         try:
             key = await self.runner.db.run(resolve_fal_key, generation.owner_id, generation.team_id)
         except NoFalKey as error:
@@ -378,7 +388,9 @@ class Tracker:
 
     # -- endings --------------------------------------------------------------------------
     async def complete(self, fal: Any, output: Any, metrics: dict) -> None:
-        assets = await copy_assets(fal, self.generation, output, self.runner.db)
+        assets = await copy_assets(
+            fal, self.generation, output, db=self.runner.writer, files=self.runner.files
+        )
         await self.finish(
             Status.COMPLETED, output=output, metrics={**metrics, "assets": len(assets)}
         )
@@ -421,24 +433,30 @@ class Tracker:
         await self.finish(Status.FAILED, error=error)
 
     async def finish(self, status: str, **kwargs: Any) -> None:
-        await self.runner.db.run(
-            actions.finish_generation,
-            generation=self.generation,
-            status=status,
-            notify_after=False,
-            **kwargs,
-        )
-        await actions.notify_async(self.generation)
+        await self._write(actions.finish_generation, status=status, **kwargs)
 
     async def update(self, *, events: list | None = None, **fields: Any) -> None:
-        await self.runner.db.run(
-            actions.update_generation,
-            generation=self.generation,
-            events=events,
-            notify_after=False,
-            **fields,
-        )
-        await actions.notify_async(self.generation)
+        await self._write(actions.update_generation, events=events, **fields)
+
+    async def _write(self, action: Any, **kwargs: Any) -> None:
+        """Commit on a database thread, render the news there too, then tell watchers from
+        the event loop (the in-memory channel layer belongs to it)."""
+
+        def write_and_render() -> dict[str, Any]:
+            created = action(
+                generation=self.generation,
+                notify_after=False,
+                first_seq=self.next_seq,
+                **kwargs,
+            )
+            message = actions.change_message(self.generation, created, with_status=self.retry_shown)
+            if created:
+                self.next_seq = created[-1].seq + 1
+                self.retry_shown = created[-1].kind == EventKind.RETRY
+            return message
+
+        message = await self.runner.writer.run(write_and_render)
+        await actions.notify_async(self.generation, message)
 
 
 def webhook_url() -> str | None:
@@ -484,9 +502,14 @@ def _trim(event: Any) -> Any:
     return event if len(text) < 20_000 else {"note": "partial output too large to keep"}
 
 
-def _logs_recorded(generation: Generation) -> int:
-    events = generation.events.filter(kind=EventKind.LOG).values_list("payload", flat=True)
-    return sum(len(payload.get("lines", [])) for payload in events)
+def _history(generation: Generation) -> tuple[int, int]:
+    """(log lines recorded so far, the next event seq): where a resumed tracker goes on."""
+    logs, last_seq = 0, 0
+    for kind, payload, seq in generation.events.values_list("kind", "payload", "seq"):
+        if kind == EventKind.LOG:
+            logs += len(payload.get("lines", []))
+        last_seq = max(last_seq, seq)
+    return logs, last_seq + 1
 
 
 def _cancel_requested(pk: int) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import threading
 import time
 import uuid
@@ -109,7 +110,11 @@ class Engine:
         self._subscribers: dict[str, set[Subscription]] = {}
         self._done: dict[str, list[Callable[[], None]]] = {}
         self._order = itertools.count()
-        self._executor = ThreadPoolExecutor(self.runners, thread_name_prefix="localfal-app")
+        # Runners are how many requests run at once; the CPU work of their apps (pictures,
+        # video, audio) gets one thread per core. A hundred busy threads would each take the
+        # GIL in turn and starve the event loop that serves status streams.
+        workers = min(self.runners, os.cpu_count() or 2)
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="localfal-app")
         self.loop = asyncio.new_event_loop()
         self._wake: asyncio.Condition | None = None
         ready = threading.Event()

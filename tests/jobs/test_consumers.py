@@ -90,3 +90,102 @@ async def test_a_foreign_origin_is_refused(alice):
     generation = await sync_to_async(submit)(alice)
     _, connected, _ = await connect(generation, alice, origin=b"http://evil.example")
     assert not connected
+
+
+# -- the writer's fragment shortcut --------------------------------------------------------
+async def send_change(generation, **message) -> None:
+    from channels.layers import get_channel_layer
+
+    await get_channel_layer().group_send(
+        generation.group_name, {"type": "generation.changed", **message}
+    )
+
+
+async def test_a_fragment_that_follows_what_the_socket_showed_is_sent_as_is(alice):
+    generation = await sync_to_async(submit)(alice)  # event 1: pending
+    communicator, connected, _ = await connect(generation, alice)
+    assert connected
+    await communicator.receive_from()  # the replay, up to seq 1
+    await send_change(generation, html="<p>from the writer</p>", from_seq=2, to_seq=2)
+    assert await communicator.receive_from() == "<p>from the writer</p>"
+    # An old message (already shown) is dropped: nothing reaches the socket.
+    await send_change(generation, html="<p>stale</p>", from_seq=2, to_seq=2)
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+async def test_after_a_gap_the_socket_reads_the_database_instead(alice):
+    generation = await sync_to_async(submit)(alice)
+    communicator, connected, _ = await connect(generation, alice)
+    assert connected
+    await communicator.receive_from()
+    # Events 2 and 3 are stored, but the socket only hears of 3: it must not skip 2.
+    for message in ("line two", "line three"):
+        await sync_to_async(actions.update_generation)(
+            generation=generation,
+            events=[(EventKind.LOG, {"lines": [{"message": message, "level": "INFO"}]})],
+            notify_after=False,
+        )
+    await send_change(generation, html="<p>only three</p>", from_seq=3, to_seq=3)
+    caught_up = await communicator.receive_from()
+    assert "line two" in caught_up and "line three" in caught_up
+    assert "only three" not in caught_up
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db
+def test_the_writers_fragment_equals_what_the_database_renders(alice):
+    from playground.jobs.panel import render_update
+
+    generation = submit(alice)
+    events = actions.update_generation(
+        generation=generation,
+        status=Status.RUNNING,
+        events=[
+            (EventKind.STATUS, {"status": "running"}),
+            (EventKind.LOG, {"lines": [{"message": "step 2/4", "level": "INFO"}], "progress": 0.5}),
+        ],
+        notify_after=False,
+    )
+    message = actions.change_message(generation, events)
+    assert (message["from_seq"], message["to_seq"]) == (2, 3)
+    assert message["html"] == render_update(generation.pk, 1)[0]
+
+
+@pytest.mark.django_db
+def test_a_finished_generation_has_no_shortcut(alice):
+    generation = submit(alice)
+    events = actions.finish_generation(
+        generation=generation, status=Status.FAILED, error={"message": "no"}, notify_after=False
+    )
+    assert "html" not in actions.change_message(generation, events)
+
+
+@pytest.mark.django_db
+def test_a_wrong_sequence_guess_still_appends_in_order(alice):
+    generation = submit(alice)  # seq 1 taken
+    events = actions.update_generation(
+        generation=generation,
+        events=[(EventKind.LOG, {"lines": []}), (EventKind.LOG, {"lines": []})],
+        first_seq=1,
+        notify_after=False,
+    )
+    assert [e.seq for e in events] == [2, 3]
+
+
+@pytest.mark.django_db
+def test_log_lines_alone_leave_the_status_header_alone(alice):
+    generation = submit(alice)
+    line = {"message": "step 2/4 <b>", "level": "INFO", "timestamp": "2026-01-01T00:00:00+00:00"}
+    events = actions.update_generation(
+        generation=generation,
+        events=[(EventKind.LOG, {"lines": [line], "progress": 0.5})],
+        notify_after=False,
+    )
+    html = actions.change_message(generation, events, with_status=False)["html"]
+    assert f'id="gen-{generation.code}-status"' not in html
+    assert 'hx-swap-oob="beforeend"' in html and "step 2/4 &lt;b&gt;" in html
+    assert 'value="0.5"' in html and 'data-ts="2026-01-01T00:00:00+00:00"' in html
+    # With a "retrying" notice on show, the header is drawn again so the notice goes away.
+    html = actions.change_message(generation, events, with_status=True)["html"]
+    assert f'id="gen-{generation.code}-status"' in html

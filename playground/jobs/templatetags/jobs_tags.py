@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from playground.jobs import fragments
+
 register = template.Library()
 TEXT_KEYS = ("output", "text", "transcription", "response", "answer")
 
@@ -20,6 +22,18 @@ def index_of(values: Any, index: int) -> Any:
     if isinstance(values, list) and 0 <= index < len(values):
         return values[index]
     return None
+
+
+@register.simple_tag
+def log_lines(lines: list[dict[str, Any]]) -> str:
+    return fragments.log_lines_html(lines)
+
+
+@register.simple_tag
+def progress_bar(generation: Any, progress: float | None, oob: bool = False) -> str:
+    return fragments.progress_html(
+        code=generation.code, active=generation.is_active, progress=progress, oob=oob
+    )
 
 
 @register.simple_tag
