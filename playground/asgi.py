@@ -14,9 +14,13 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from playground.jobs.embedded import EmbeddedRunnerMiddleware  # noqa: E402
-from playground.routing import websocket_urlpatterns  # noqa: E402
+from playground.routing import (  # noqa: E402
+    emulator_websocket_urlpatterns,
+    websocket_urlpatterns,
+)
 
 
 def _teach_daphne_reason_phrases() -> None:
@@ -41,8 +45,19 @@ application = EmbeddedRunnerMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # The emulator's realtime endpoint answers fal's clients, which are not
+            # browsers and send no Origin: it checks its own token. Everything else is
+            # for browsers: same-origin only, with the session's user.
+            "websocket": URLRouter(
+                [
+                    *emulator_websocket_urlpatterns,
+                    re_path(
+                        r"",
+                        AllowedHostsOriginValidator(
+                            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                        ),
+                    ),
+                ]
             ),
         }
     )

@@ -13,9 +13,9 @@ websocket_urlpatterns: list = [
     path("ws/realtime/<path:endpoint_id>/", RealtimeConsumer.as_asgi()),
 ]
 
-# The emulator's realtime endpoint (= wss://fal.run/{owner}/{alias}/realtime). Listed apart
-# too, so asgi.py can serve it outside the browser Origin check: fal's clients are not
-# browsers and send no Origin header; the endpoint checks its own token.
+# The emulator's realtime endpoint (= wss://fal.run/{owner}/{alias}/realtime), apart: asgi.py
+# serves it outside the browser Origin check, since fal's clients are not browsers and send
+# no Origin header; the endpoint checks its own token.
 emulator_websocket_urlpatterns: list = []
 if settings.LOCALFAL_ENABLED:
     from playground.localfal.consumers import RealtimeAppConsumer
@@ -23,4 +23,3 @@ if settings.LOCALFAL_ENABLED:
     emulator_websocket_urlpatterns.append(
         path("localfal/run/<path:app>/realtime", RealtimeAppConsumer.as_asgi())
     )
-    websocket_urlpatterns += emulator_websocket_urlpatterns

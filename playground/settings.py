@@ -214,6 +214,12 @@ LOCALFAL_SPEED = envfloat("LOCALFAL_SPEED", 1.0)
 # Fault rules applied to every call, same grammar as the X-Localfal-Fault header.
 LOCALFAL_FAULTS = envstr("LOCALFAL_FAULTS")
 LOCALFAL_MAX_UPLOAD_BYTES = envint("LOCALFAL_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# The emulator's realtime endpoint closes a connection that sent nothing for this long.
+LOCALFAL_REALTIME_IDLE_SECONDS = envfloat("LOCALFAL_REALTIME_IDLE_SECONDS", 60.0)
+
+# --- the realtime playground --------------------------------------------------------------
+# The relay closes its fal connection after this long without input (it reopens on demand).
+REALTIME_IDLE_SECONDS = envfloat("REALTIME_IDLE_SECONDS", 60.0)
 
 # --- generations: the runner ----------------------------------------------------------------
 # Run the job runner inside the web process (one command); `manage.py runjobs` adds workers.

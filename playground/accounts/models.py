@@ -154,14 +154,6 @@ class FalCredential(models.Model):
         return crypto.decrypt(self.encrypted_key)
 
 
-def teams_with_right(user, right: str) -> list[Team]:
-    """The teams in which `user` holds `right`, by name (one query)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    roles = [role for role, rights in RIGHTS.items() if right in rights]
-    return list(Team.objects.filter(memberships__user=user, memberships__role__in=roles))
-
-
 def membership(user, team_id) -> Membership | None:
     """The user's membership of a team, or None (also for anonymous users)."""
     if not getattr(user, "is_authenticated", False) or team_id is None:

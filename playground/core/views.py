@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
         latest = (
             Generation.objects.visible_to(request.user)
-            .select_related("model")
+            .with_model()
             .prefetch_related("assets")[:LATEST]
         )
         return render(request, "core/dashboard.html", {"latest": latest})

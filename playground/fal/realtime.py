@@ -146,7 +146,6 @@ class RealtimeSession:
         reply_timeout: float = 60.0,
         open_timeout: float = 10.0,
         on_timing: TimingHook | None = None,
-        origin: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.endpoint_id = endpoint_id
@@ -155,8 +154,6 @@ class RealtimeSession:
         self._reply_timeout = reply_timeout
         self._open_timeout = open_timeout
         self._on_timing = on_timing
-        # The embedded emulator sits behind the site's Origin check; fal.ai needs none.
-        self._origin = origin
         self._sleep = sleep
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task | None = None
@@ -232,7 +229,6 @@ class RealtimeSession:
         try:
             ws = await connect(
                 url,
-                origin=self._origin,  # type: ignore[arg-type]
                 open_timeout=self._open_timeout,
                 max_size=None,
                 compression=None,  # JPEG frames don't compress; deflate would only cost time

@@ -26,13 +26,6 @@ PAGE_SIZE = 40
 SORTS = {"newest": "Newest first", "oldest": "Oldest first"}
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
-HEAVY_ENDPOINT_FIELDS = (
-    "model__input_schema",
-    "model__output_schema",
-    "model__metadata",
-    "model__description",
-    "model__search_text",
-)
 
 
 @dataclass
@@ -197,7 +190,7 @@ def page_of(rows: QuerySet, filters: Filters, size: int | None = None) -> Page:
             rows = rows.filter(Q(created__gte=created), Q(created__gt=created) | Q(id__gt=pk))
     # Cards need the model's title, not its (large) schemas: decoding 40 of them per page
     # would cost more than the query itself.
-    rows = rows.select_related("model", "team").defer(*HEAVY_ENDPOINT_FIELDS)
+    rows = rows.with_model().select_related("team")
     rows = rows.prefetch_related(
         Prefetch("assets", queryset=MediaAsset.objects.order_by("position"))
     )

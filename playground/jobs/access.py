@@ -44,7 +44,7 @@ def generation_for(
     `deleted=True` finds soft-deleted generations instead of live ones (restore)."""
     rows = reachable_by(user).filter(deleted_at__isnull=not deleted)
     try:
-        generation = rows.select_related("model", "owner", "team").get(code=code)
+        generation = rows.with_model().select_related("owner", "team").get(code=code)
     except (Generation.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such generation") from None
     editable = can_edit(user, generation)
@@ -67,7 +67,8 @@ def generation_for_token(token: str) -> Generation:
         raise Http404("No such link")
     try:
         return (
-            Generation.objects.select_related("model", "owner", "team")
+            Generation.objects.with_model()
+            .select_related("owner", "team")
             .filter(
                 visibility__in=(Visibility.LINK, Visibility.PUBLIC),
                 deleted_at__isnull=True,

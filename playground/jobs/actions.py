@@ -1,7 +1,10 @@
-"""Every write that changes a generation, each telling browsers after the commit.
+"""Every write that changes a run (its status, output and events), each telling browsers
+after the commit.
 
-Keyword-only, typed, atomic. Views and the runner call these; nothing else writes
-Generation or GenerationEvent rows.
+Keyword-only, typed, atomic. Views and the runner call these; nothing else changes a run.
+Two neighbours write Generation rows that are not runs: gallery/actions.py curates finished
+ones (favorite, notes, sharing, teams, delete) and realtime/actions.py stores saved frames,
+which are born finished.
 """
 
 from __future__ import annotations

@@ -65,11 +65,18 @@ class GroupWriter:
         return await future
 
     async def _flush(self) -> None:
+        group: list[tuple[Callable[[], Any], asyncio.Future]] = []
         try:
             while self.pending:
                 group, self.pending = self.pending, []
                 try:
                     outcomes = await self.pool.run(_commit_group, [call for call, _ in group])
+                except asyncio.CancelledError:
+                    # The loop is going away: nobody may wait forever for an answer.
+                    for _, future in group + self.pending:
+                        future.cancel()
+                    self.pending = []
+                    raise
                 except Exception as error:  # the commit itself failed: every write did
                     outcomes = [error] * len(group)
                 for (_, future), outcome in zip(group, outcomes, strict=True):

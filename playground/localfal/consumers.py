@@ -23,6 +23,7 @@ import msgpack
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from playground.fal.endpoints import EndpointId, InvalidEndpointId
+from playground.lib.channels import NO_CHANNEL_LAYER
 from playground.localfal import tokens
 from playground.localfal.realtime import InvalidInput, RealtimeApp, answer, idle_seconds
 from playground.localfal.views.common import endpoint_for
@@ -51,6 +52,9 @@ async def find_app(path: str) -> RealtimeApp | None:
 
 
 class RealtimeAppConsumer(AsyncWebsocketConsumer):
+    # One socket, one session: no groups, so no channel layer (an alias that names none).
+    # With Redis that saves a connection and a blocking receive per session.
+    channel_layer_alias = NO_CHANNEL_LAYER
     app: RealtimeApp
     inputs: deque
     worker: asyncio.Task | None = None

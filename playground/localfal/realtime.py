@@ -54,7 +54,7 @@ class RealtimeApp:
 
 def idle_seconds() -> float:
     """Like fal's `session_timeout`: a session with no input for this long ends (TIMEOUT)."""
-    return float(getattr(settings, "LOCALFAL_REALTIME_IDLE_SECONDS", 60.0))
+    return settings.LOCALFAL_REALTIME_IDLE_SECONDS
 
 
 def image_field(schema: dict[str, Any]) -> str | None:

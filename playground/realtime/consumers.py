@@ -19,6 +19,7 @@ from django.conf import settings
 from playground.catalog.models import Endpoint
 from playground.fal.config import client_from_settings
 from playground.fal.errors import FalError
+from playground.lib.channels import NO_CHANNEL_LAYER
 from playground.realtime.actions import save_frame
 from playground.realtime.frames import BadFrame, parse_input, pictures
 from playground.realtime.params import RealtimeForm, decode_params, realtime_form
@@ -36,6 +37,8 @@ def realtime_endpoint(endpoint_id: str) -> tuple[Endpoint, RealtimeForm] | None:
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
+    # A relay between one browser and fal: no groups, so no channel layer (see lib/).
+    channel_layer_alias = NO_CHANNEL_LAYER
     relay: Relay | None = None
     task: asyncio.Task | None = None
 

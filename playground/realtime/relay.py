@@ -17,11 +17,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from playground.fal.config import client_from_settings, uses_emulator
+from playground.fal.config import client_from_settings
 from playground.fal.errors import FalAuthError, FalError
 from playground.fal.realtime import RealtimeError, RealtimeReply, RealtimeSession, redact
 from playground.realtime.frames import InputFrame, Picture, first_picture, pack_result, summary
@@ -33,7 +32,7 @@ SendBytes = Callable[[bytes], Awaitable[None]]
 
 
 def idle_seconds() -> float:
-    return float(getattr(settings, "REALTIME_IDLE_SECONDS", 60.0))
+    return settings.REALTIME_IDLE_SECONDS
 
 
 class Upstream(Protocol):
@@ -50,16 +49,11 @@ class FalUpstream:
 
     def __init__(self, endpoint_id: str, on_timing: Callable[[Any, float], None]) -> None:
         self.client = client_from_settings()
-        origin = None
-        if uses_emulator():
-            parts = urlsplit(settings.LOCALFAL_URL)
-            origin = f"{parts.scheme}://{parts.netloc}"
         self.session = RealtimeSession(
             endpoint_id,
             urls=self.client.urls,
             token=lambda: self.client.realtime_token(endpoint_id),
             on_timing=on_timing,
-            origin=origin,
         )
 
     @property

@@ -25,20 +25,6 @@ LCM = "fal-ai/lcm-sd15-i2i"
 KLEIN = "fal-ai/flux-2/klein/realtime"
 
 
-def reachable_without_origin(live_app) -> bool:
-    """fal's clients send no Origin header. Until asgi.py serves the emulator's WebSocket
-    routes outside the browser Origin check, their handshakes are refused (403)."""
-    ws_base = live_app.localfal.replace("http://", "ws://", 1)
-    url = f"{ws_base}/run/{LCM}/realtime?fal_jwt_token={tokens_from(live_app)}"
-    try:
-        with connect(url, open_timeout=5):
-            return True
-    except InvalidStatus as exc:
-        if exc.response.status_code == 403:
-            return False
-        raise
-
-
 def tokens_from(live_app, app: str = "lcm-sd15-i2i") -> str:
     """A token from the live server's own `/rest/tokens/` (it signs with its own secret)."""
     response = httpx.post(
@@ -52,8 +38,6 @@ def tokens_from(live_app, app: str = "lcm-sd15-i2i") -> str:
 
 @pytest.fixture
 def fal(live_app, monkeypatch) -> fal_client.SyncClient:
-    if not reachable_without_origin(live_app):
-        pytest.skip("asgi.py applies the browser Origin check to the emulator's realtime route")
     base = live_app.localfal
     ws_base = base.replace("http://", "ws://", 1)
     urls = {

@@ -141,7 +141,11 @@ def test_rerun_is_open_to_everyone_who_may_see_it(who, people, posted):
     if sees(who):
         new = Generation.objects.exclude(pk=posted.pk).get()
         assert new.owner == people[who]  # their own run, never alice's
-        assert new.team is None and new.visibility == "private"
+        # Those who may run for the team keep the run in the team; a viewer's is private.
+        if who == "viewer":
+            assert new.team is None and new.visibility == "private"
+        else:
+            assert new.team == posted.team and new.visibility == "team"
 
 
 @pytest.mark.parametrize("who", WHO)

@@ -57,3 +57,26 @@ async def test_writes_made_while_a_group_commits_are_not_lost(alice):
     assert results == list(range(1, 51))
     refreshed = await sync_to_async(Generation.objects.get)(pk=generation.pk)
     assert refreshed.attempts == 50
+
+
+async def test_a_cancelled_flush_leaves_no_writer_waiting_forever(alice):
+    writer = GroupWriter()
+    def slow() -> None:
+        import time
+
+        time.sleep(0.2)
+
+    try:
+        first = asyncio.ensure_future(writer.run(slow))
+        await asyncio.sleep(0)
+        queued = asyncio.ensure_future(writer.run(lambda: "later"))
+        await asyncio.sleep(0.05)
+        for task in asyncio.all_tasks():
+            if task.get_coro().__qualname__ == "GroupWriter._flush":
+                task.cancel()
+        # Both writers hear of it instead of waiting for a group that will never commit.
+        done, pending = await asyncio.wait([first, queued], timeout=5)
+        assert not pending
+        assert all(task.cancelled() for task in done)
+    finally:
+        await asyncio.to_thread(writer.close)

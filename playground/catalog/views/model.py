@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST, require_safe
 
-from playground.accounts.models import teams_with_right
+from playground.accounts.teams import teams_with_right
 from playground.catalog import formgen
 from playground.catalog.formgen.spec import FormSpec
 from playground.catalog.models import Endpoint, Mode

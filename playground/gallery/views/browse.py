@@ -166,7 +166,8 @@ def _selected(user: Any, codes: list[str], *, deleted: bool) -> list[Generation]
         rows = list(
             reachable_by(user)
             .filter(code__in=codes, deleted_at__isnull=not deleted)
-            .select_related("model", "team")
+            .with_model()
+            .select_related("team")
             .prefetch_related("assets")
         )
     except ValidationError:  # a code that is not a UUID

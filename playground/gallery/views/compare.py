@@ -30,7 +30,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             str(g.code): g
             for g in reachable_by(request.user)
             .filter(code__in=codes, deleted_at__isnull=True)
-            .select_related("model")
+            .with_model()
             .prefetch_related("assets")
         }
     except ValidationError:  # a code that is not a UUID

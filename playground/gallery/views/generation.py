@@ -162,8 +162,11 @@ def rerun(request: HttpRequest, code: str) -> HttpResponse:
     if detail.has_seed(generation):
         data["seed"] = secrets.randbelow(SEED_LIMIT)
     mode = generation.mode if generation.mode in RERUN_MODES else Mode.QUEUE
+    # A team's run stays the team's (and uses its key) for those who may run for it.
+    member = membership(request.user, generation.team_id)
+    team = generation.team if member and member.can("run") else None
     new = job_actions.submit_generation(
-        user=request.user, endpoint=generation.model, input=data, mode=mode
+        user=request.user, endpoint=generation.model, input=data, mode=mode, team=team
     )
     return redirect(new)
 

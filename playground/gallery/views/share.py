@@ -92,7 +92,7 @@ def showcase(request: HttpRequest, slug: str) -> HttpResponse:
             share_token__isnull=False,
             deleted_at__isnull=True,
         )
-        .select_related("model")
+        .with_model()
         .prefetch_related("assets")[:SHOWCASE_LIMIT]
     )
     items = [{"generation": g, "media": shared_media(g)} for g in generations]
