@@ -61,6 +61,7 @@ async def test_writes_made_while_a_group_commits_are_not_lost(alice):
 
 async def test_a_cancelled_flush_leaves_no_writer_waiting_forever(alice):
     writer = GroupWriter()
+
     def slow() -> None:
         import time
 
