@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from playground.jobs.models import Generation, MediaAsset, MediaKind, Status
 
-PAGE_SIZE = 40
+PAGE_SIZE = 24  # a screenful of cards; infinite scroll brings the next
 SORTS = {"newest": "Newest first", "oldest": "Oldest first"}
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
