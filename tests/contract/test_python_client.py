@@ -12,8 +12,6 @@ import re
 import time
 import uuid
 
-import fal_client
-import fal_client.client
 import httpx
 import pytest
 from fal_client import Completed, FalClientHTTPError, InProgress, Queued, SyncRequestHandle
@@ -27,23 +25,6 @@ APP = "fal-ai/flux/schnell"
 PROMPT = "a lighthouse on a cliff, contract test"
 SMALL = {"width": 64, "height": 64}
 STEP = re.compile(r"^step \d+/\d+$")
-
-
-@pytest.fixture
-def fal(live_app, monkeypatch) -> fal_client.SyncClient:
-    base = live_app.localfal
-    ws_base = base.replace("http://", "ws://", 1)
-    urls = {
-        "RUN_URL_FORMAT": f"{base}/run/",
-        "QUEUE_URL_FORMAT": f"{base}/queue/",
-        "REALTIME_URL_FORMAT": f"{ws_base}/run/",
-        "REST_URL": f"{base}/rest",
-        "CDN_URL": f"{base}/cdn",
-    }
-    for name, url in urls.items():
-        monkeypatch.setattr(fal_client.client, name, url)
-    # Constructed after patching: the CDN token manager reads REST_URL when it is built.
-    return fal_client.SyncClient(key="local:test")
 
 
 def slow(seconds: float) -> dict[str, str]:

@@ -36,22 +36,6 @@ def tokens_from(live_app, app: str = "lcm-sd15-i2i") -> str:
     return response.json()
 
 
-@pytest.fixture
-def fal(live_app, monkeypatch) -> fal_client.SyncClient:
-    base = live_app.localfal
-    ws_base = base.replace("http://", "ws://", 1)
-    urls = {
-        "RUN_URL_FORMAT": f"{base}/run/",
-        "QUEUE_URL_FORMAT": f"{base}/queue/",
-        "REALTIME_URL_FORMAT": f"{ws_base}/run/",
-        "REST_URL": f"{base}/rest",
-        "CDN_URL": f"{base}/cdn",
-    }
-    for name, url in urls.items():
-        monkeypatch.setattr(fal_client.client, name, url)
-    return fal_client.SyncClient(key="local:test")
-
-
 def sketch(size: int = 512) -> str:
     img = Image.new("RGB", (size, size), "white")
     ImageDraw.Draw(img).ellipse((size // 4, size // 4, size * 3 // 4, size * 3 // 4), fill="red")

@@ -175,12 +175,14 @@ def test_filters_round_trip_into_links():
 def test_the_list_needs_the_same_few_queries_for_any_page_size(
     client_alice, alice, team, django_assert_max_num_queries
 ):
-    for i in range(30):
+    from playground.gallery import queries
+
+    for i in range(queries.PAGE_SIZE + 6):  # a full page, and more behind it
         finished(alice, f"run {i}", team=team if i % 2 else None, tags=["t"])
     client_alice.get(INDEX)  # warm the model-choices cache
     # session, user, memberships, generations, their assets
     with django_assert_max_num_queries(5):
-        assert client_alice.get(INDEX).text.count("data-code=") == 30
+        assert client_alice.get(INDEX).text.count("data-code=") == queries.PAGE_SIZE
     with django_assert_max_num_queries(5):
         assert client_alice.get(INDEX, {"q": "run", "kind": "image"}).status_code == 200
 
