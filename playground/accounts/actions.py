@@ -163,9 +163,17 @@ def accept_invitation(*, user, invitation: Invitation) -> tuple[Membership, bool
 
 
 def delete_team(*, actor: Membership) -> None:
+    """The team goes; its generations stay with the people who made them, private again
+    (link and public shares keep working), off any showcase."""
+    from playground.jobs.models import Generation, Visibility
+
     if not actor.can("delete_team"):
         raise PermissionDenied("Only owners can delete the team.")
-    Team.objects.filter(pk=actor.team_id).delete()
+    with transaction.atomic():
+        posted = Generation.objects.filter(team_id=actor.team_id)
+        posted.filter(visibility=Visibility.TEAM).update(visibility=Visibility.PRIVATE)
+        posted.update(team=None, in_showcase=False)
+        Team.objects.filter(pk=actor.team_id).delete()
 
 
 def set_fal_key(*, key: str, user=None, team: Team | None = None) -> FalCredential:

@@ -293,6 +293,23 @@ def test_deleting_a_team_needs_its_name_typed(client_alice, team):
     assert "Team “Studio” was deleted." in right.content.decode()
 
 
+def test_a_deleted_teams_generations_stay_with_their_makers_privately(client_alice, alice, team):
+    from playground.catalog.models import Endpoint
+    from playground.jobs.models import Generation
+
+    endpoint = Endpoint.objects.get(endpoint_id="fal-ai/flux/schnell")
+    made = dict(owner=alice, model=endpoint, endpoint_id=endpoint.endpoint_id, input={})
+    posted = Generation.objects.create(**made, team=team, visibility="team", in_showcase=True)
+    shared = Generation.objects.create(**made, team=team, visibility="link", share_token="t0k")
+
+    client_alice.post(reverse("teams:delete", args=[team.slug]), {"delete-confirm": "Studio"})
+
+    posted.refresh_from_db()
+    shared.refresh_from_db()
+    assert (posted.team, posted.visibility, posted.in_showcase) == (None, "private", False)
+    assert (shared.team, shared.visibility) == (None, "link")  # its link keeps working
+
+
 def test_teams_nav_link_marks_the_current_page(client_alice, team):
     html = client_alice.get(reverse("teams:detail", args=[team.slug])).content.decode()
 
