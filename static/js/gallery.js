@@ -57,23 +57,6 @@
       event.target.closest("[data-toast]").remove();
       return;
     }
-    var copy = event.target.closest("[data-copy-text]");
-    if (copy) {
-      var field = document.querySelector(copy.dataset.copyText);
-      if (!field) return;
-      field.select();
-      var done = function () {
-        var label = copy.textContent;
-        copy.textContent = "Copied";
-        setTimeout(function () { copy.textContent = label; }, 1500);
-      };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(done, function () {});
-      } else {
-        document.execCommand("copy");
-        done();
-      }
-    }
   });
 
   document.addEventListener("keydown", function (event) {

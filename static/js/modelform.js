@@ -738,31 +738,7 @@
         button.setAttribute("aria-label", label);
       }, 1500);
     };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () {
-        legacyCopy(text);
-        done();
-      });
-    } else {
-      legacyCopy(text);
-      done();
-    }
-  }
-
-  function legacyCopy(text) {
-    var area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    area.select();
-    try {
-      document.execCommand("copy");
-    } catch (error) {
-      /* nothing more to try */
-    }
-    area.remove();
+    window.PlaygroundUI.copyText(text).then(done);
   }
 
   // ---- events ----------------------------------------------------------------------------------

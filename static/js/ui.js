@@ -46,4 +46,51 @@
     var wrap = event.target.closest && event.target.closest(".tooltip-wrap");
     if (wrap && !wrap.contains(event.relatedTarget)) wrap.removeAttribute("data-tooltip-hidden");
   });
+
+  // ---- copying --------------------------------------------------------------------------
+  // The clipboard API needs a secure context; plain http on a LAN falls back to a hidden
+  // textarea and execCommand. Resolves once copied (or once every way has been tried).
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        legacyCopy(text);
+      });
+    }
+    legacyCopy(text);
+    return Promise.resolve();
+  }
+
+  function legacyCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try {
+      document.execCommand("copy");
+    } catch (error) {
+      /* nothing more to try */
+    }
+    area.remove();
+  }
+
+  // A button with data-copy-target="#field" copies that field's value and says so.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.copyTarget);
+    if (!field) return;
+    if (field.select) field.select();
+    copyText(field.value).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () {
+        button.textContent = label;
+      }, 1500);
+    });
+  });
+
+  window.PlaygroundUI = { copyText: copyText };
 })();

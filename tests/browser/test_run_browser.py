@@ -78,6 +78,10 @@ def test_a_reload_mid_run_replays_and_goes_on_live(signed_in):
 def test_cancel_a_run(signed_in):
     page, base, user = signed_in
     occupy_the_emulator(user)
+    # A second run queued behind it keeps the emulator busy long enough for a slow page
+    # (a loaded CI machine) to load and run ours while the queue is still full.
+    endpoint = Endpoint.objects.get(endpoint_id=FLUX_DEV)
+    actions.submit_generation(user=user, endpoint=endpoint, input={"prompt": "also ahead"})
     page.goto(f"{base}/models/{FLUX_DEV}/")
     page.fill("textarea[name=prompt]", "never mind")
     page.locator("[data-run]").click()
