@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import re_path  # noqa: E402
 
 from playground.jobs.embedded import EmbeddedRunnerMiddleware  # noqa: E402
+from playground.lib.memory import freeze_startup_objects  # noqa: E402
 from playground.routing import (  # noqa: E402
     emulator_websocket_urlpatterns,
     websocket_urlpatterns,
@@ -62,3 +63,5 @@ application = EmbeddedRunnerMiddleware(
         }
     )
 )
+# Loaded once and kept for good: out of the garbage collector's sight (see memory.py).
+freeze_startup_objects()

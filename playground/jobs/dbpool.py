@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,54 +44,89 @@ class DbPool:
 
 
 class GroupWriter:
-    """All of a runner's writes, on one thread, committed in groups.
+    """All of a runner's writes, on one thread of its own, committed in groups.
 
     Writes queue up while a group commits, and the next group takes them all in one
     transaction (each in a savepoint of its own, so one failing write fails alone). On
     SQLite this is the only way to write without waiting: a second writer would sleep in
     SQLite's busy handler, in steps of up to 100 ms. On any database it turns a burst of
-    status events into one commit instead of hundreds."""
+    status events into one commit instead of hundreds.
+
+    The thread pulls the next group itself as soon as a commit ends, and answers a whole
+    group with one call into the event loop: a status event waits for the commit before
+    it, never for trips between the loop and a pool thread (they are most of its latency
+    when hundreds of generations are in flight). A write whose caller stops waiting is
+    still made; once the writer is closed, new writes fail at once.
+    """
 
     def __init__(self, name: str = "db-writer") -> None:
-        self.pool = DbPool(1, name=name)
-        self.pending: list[tuple[Callable[[], Any], asyncio.Future]] = []
-        self.flushing = False
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.closed = False
+        self.thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self.thread.start()
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append((functools.partial(fn, *args, **kwargs), future))
-        if not self.flushing:
-            self.flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
+        if self.closed:
+            raise RuntimeError("the database writer is closed")
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.queue.put((functools.partial(fn, *args, **kwargs), future, loop))
         return await future
 
-    async def _flush(self) -> None:
-        group: list[tuple[Callable[[], Any], asyncio.Future]] = []
+    def close(self) -> None:
+        self.closed = True
+        self.queue.put(None)
+        self.thread.join(timeout=30)
+
+    def _serve(self) -> None:
         try:
-            while self.pending:
-                group, self.pending = self.pending, []
+            while (group := self._next_group()) is not None:
+                calls = [call for call, _, _ in group]
                 try:
-                    outcomes = await self.pool.run(_commit_group, [call for call, _ in group])
-                except asyncio.CancelledError:
-                    # The loop is going away: nobody may wait forever for an answer.
-                    for _, future in group + self.pending:
-                        future.cancel()
-                    self.pending = []
-                    raise
+                    outcomes = _commit_group(calls)
                 except Exception as error:  # the commit itself failed: every write did
                     outcomes = [error] * len(group)
-                for (_, future), outcome in zip(group, outcomes, strict=True):
-                    if future.done():
-                        continue  # its waiter was cancelled
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+                _answer(group, outcomes)
         finally:
-            self.flushing = False
+            connections.close_all()
 
-    def close(self) -> None:
-        self.pool.close()
+    def _next_group(self) -> list | None:
+        """Every write queued now (waiting for the first), or None once closed."""
+        first = self.queue.get()
+        if first is None:
+            return None
+        group = [first]
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return group
+            if item is None:
+                self.queue.put(None)  # stop after this group
+                return group
+            group.append(item)
+
+
+def _answer(group: list, outcomes: list[Any]) -> None:
+    """Hand the outcomes to their event loops, one call per loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+    for (_, future, loop), outcome in zip(group, outcomes, strict=True):
+        by_loop.setdefault(loop, []).append((future, outcome))
+    for loop, answers in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, answers)
+        except RuntimeError:
+            pass  # that loop is closed: nobody is waiting any more
+
+
+def _settle(answers: list[tuple[asyncio.Future, Any]]) -> None:
+    for future, outcome in answers:
+        if future.done():
+            continue  # its waiter was cancelled
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 def _commit_group(calls: list[Callable[[], Any]]) -> list[Any]:

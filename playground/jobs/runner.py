@@ -80,6 +80,7 @@ class Runner:
         self.submit_gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
         listener = asyncio.create_task(self._listen())
         renewer = asyncio.create_task(self._renew_forever())
+        cancel_watch = asyncio.create_task(self._watch_cancels())
         log.info("runner %s started", self.name)
         try:
             while not stop.is_set():
@@ -94,6 +95,7 @@ class Runner:
         finally:
             listener.cancel()
             renewer.cancel()
+            cancel_watch.cancel()
             await self._release_all()
             for client in self.clients.values():
                 await client.aclose()
@@ -167,15 +169,17 @@ class Runner:
         now = timezone.now()
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
         due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        # Rows this runner tracks hold a live lease, so `free` leaves them out; the few
+        # that let theirs go while finishing are skipped here, not in SQL (a NOT IN of
+        # every tracked row made each claim cost more the busier the runner was).
         candidates = (
             Generation.objects.filter(status__in=ACTIVE)
             .filter(free, due)
-            .exclude(pk__in=list(self.tasks))
             .order_by("created")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", flat=True)[: limit + len(self.tasks)]
         )
         claimed = []
-        for pk in list(candidates):
+        for pk in [pk for pk in candidates if pk not in self.tasks][:limit]:
             won = (
                 Generation.objects.filter(pk=pk)
                 .filter(free)
@@ -195,6 +199,26 @@ class Runner:
     def _renew(self, held: list[int]) -> None:
         until = timezone.now() + self.lease
         Generation.objects.filter(pk__in=held, lease_owner=self.name).update(lease_until=until)
+
+    async def _watch_cancels(self) -> None:
+        """The stored cancel flag, read for every tracked generation in one query now and
+        then: it covers a wake-up message that never arrived (the fast path)."""
+        while True:
+            await asyncio.sleep(CANCEL_CHECK_SECONDS)
+            watched = [
+                t.generation.pk
+                for t in self.trackers.values()
+                if t.generation.fal_request_id and not t.cancel_sent
+            ]
+            if not watched:
+                continue
+            try:
+                asked = await self.db.run(_cancels_requested, watched)
+            except Exception:  # a database hiccup: the next round asks again
+                log.warning("runner %s: could not read cancel flags", self.name, exc_info=True)
+                continue
+            for code in asked:
+                await self.cancel(code)
 
     async def _release_all(self) -> None:
         for task in list(self.tasks.values()):
@@ -230,7 +254,6 @@ class Tracker:
         self.generation = generation
         self.logs_seen = 0
         self.cancel_sent = False
-        self.last_cancel_check = 0.0
         self.next_seq: int | None = None  # the next event number, once the history is read
         self.retry_shown = True  # whether the panel may show a "retrying" notice
         self.fal: Any = None  # the client, while one is open
@@ -289,9 +312,8 @@ class Tracker:
         try:
             async for status in fal.stream_status(endpoint_id, request_id):
                 await self.apply(status)
-                # The wake-up message is the fast path; the stored flag, looked at now and
-                # then, covers a message that never arrived.
-                await self.maybe_cancel(fal, check_db=self.cancel_check_due())
+                # Cancels reach a streaming tracker through Runner.cancel (a wake-up
+                # message, or _watch_cancels reading the stored flag).
                 if status.done:
                     return status
         except FalError as error:
@@ -303,13 +325,6 @@ class Tracker:
                 return status
             await self.maybe_cancel(fal)
             await asyncio.sleep(settings.RUNNER_STATUS_POLL_SECONDS)
-
-    def cancel_check_due(self) -> bool:
-        now = asyncio.get_running_loop().time()
-        if now - self.last_cancel_check < CANCEL_CHECK_SECONDS:
-            return False
-        self.last_cancel_check = now
-        return True
 
     async def maybe_cancel(self, fal: Any, *, check_db: bool = True) -> None:
         """Cancel at fal when asked: by a wake message, or (when polling) the stored flag."""
@@ -514,3 +529,12 @@ def _history(generation: Generation) -> tuple[int, int]:
 
 def _cancel_requested(pk: int) -> bool:
     return Generation.objects.filter(pk=pk, cancel_requested=True).exists()
+
+
+def _cancels_requested(pks: list[int]) -> list[str]:
+    codes: list[str] = []
+    for start in range(0, len(pks), 500):  # SQLite caps the parameters of one query
+        chunk = pks[start : start + 500]
+        rows = Generation.objects.filter(pk__in=chunk, cancel_requested=True).values_list("code")
+        codes += [str(code) for (code,) in rows]
+    return codes

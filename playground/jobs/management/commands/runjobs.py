@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from playground.jobs.runner import Runner
 from playground.lib.limits import raise_open_file_limit
+from playground.lib.memory import freeze_startup_objects
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
                 f"{settings.RUNNER_POLL_SECONDS:g} s). Use REDIS_URL with separate workers."
             )
         raise_open_file_limit()
+        freeze_startup_objects()
         asyncio.run(self._serve(capacity))
 
     async def _serve(self, capacity: int | None) -> None:
