@@ -106,6 +106,27 @@ async def run_until_finished_after(task, stop, generation):
     return [row]
 
 
+async def test_a_stored_cancel_flag_is_honoured_without_a_wake_up_message(
+    emulator, alice, monkeypatch
+):
+    """The flag alone (its wake-up message lost) still stops a streaming generation: the
+    runner reads the flags of everything it tracks in one query now and then."""
+    from playground.jobs import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "CANCEL_CHECK_SECONDS", 0.1)
+    generation = await sync_to_async(submit)(alice)
+    transport = FaultHeaders("app:slow=5")
+    runner = Runner(transport=transport)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    while (await sync_to_async(Generation.objects.get)(pk=generation.pk)).status != Status.RUNNING:
+        await asyncio.sleep(0.05)
+    await sync_to_async(Generation.objects.filter(pk=generation.pk).update)(cancel_requested=True)
+    [done] = await run_until_finished_after(task, stop, generation)
+    assert done.status == Status.CANCELLED
+    assert transport.count("PUT", "/cancel") == 1
+
+
 async def test_a_cancel_before_submission_never_reaches_fal(emulator, alice):
     from playground.jobs import actions
 
