@@ -62,20 +62,24 @@ class GroupWriter:
     def __init__(self, name: str = "db-writer") -> None:
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.closed = False
+        # Orders writes before the closing sentinel: none can be queued behind it unanswered.
+        self._closing = threading.Lock()
         self.thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self.thread.start()
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self.closed:
-            raise RuntimeError("the database writer is closed")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self.queue.put((functools.partial(fn, *args, **kwargs), future, loop))
+        with self._closing:
+            if self.closed:
+                raise RuntimeError("the database writer is closed")
+            self.queue.put((functools.partial(fn, *args, **kwargs), future, loop))
         return await future
 
     def close(self) -> None:
-        self.closed = True
-        self.queue.put(None)
+        with self._closing:
+            self.closed = True
+            self.queue.put(None)
         self.thread.join(timeout=30)
 
     def _serve(self) -> None:

@@ -69,7 +69,6 @@ class Runner:
         self.files = DbPool(settings.RUNNER_FILE_THREADS, name="runner-files")
         self.tasks: dict[int, asyncio.Task] = {}
         self.trackers: dict[str, Tracker] = {}
-        self.cancels: set[str] = set()
         self._wake = asyncio.Event()
 
     # -- main loop ------------------------------------------------------------------------
@@ -123,11 +122,12 @@ class Runner:
         return client
 
     async def cancel(self, code: str) -> None:
-        """Cancel at fal now if this runner tracks it (a queued request may be silent)."""
-        self.cancels.add(code)
+        """Cancel at fal now if this runner tracks it (a queued request may be silent).
+        One it does not track yet reads the stored flag when it is claimed."""
         tracker = self.trackers.get(code)
-        if tracker and tracker.fal is not None:
-            await tracker.maybe_cancel(tracker.fal, check_db=False)
+        if tracker:
+            tracker.cancel_asked = True
+            await tracker.maybe_cancel()
 
     async def _listen(self) -> None:
         """New work and cancel requests arrive on the channel layer; polling backs it up."""
@@ -253,6 +253,7 @@ class Tracker:
         self.runner = runner
         self.generation = generation
         self.logs_seen = 0
+        self.cancel_asked = generation.cancel_requested
         self.cancel_sent = False
         self.next_seq: int | None = None  # the next event number, once the history is read
         self.retry_shown = True  # whether the panel may show a "retrying" notice
@@ -299,7 +300,8 @@ class Tracker:
                     (EventKind.STATUS, {"status": "queued", "position": handle.queue_position})
                 ],
             )
-            await self.maybe_cancel(fal)  # a cancel may have come while it was being sent
+        # Asked while it was being sent, or before a restart of the runner resuming it.
+        await self.maybe_cancel()
         final = await self.follow(fal)
         if final.failed:
             return await self.fetch_failure(fal, final)
@@ -323,19 +325,15 @@ class Tracker:
             await self.apply(status)
             if status.done:
                 return status
-            await self.maybe_cancel(fal)
             await asyncio.sleep(settings.RUNNER_STATUS_POLL_SECONDS)
 
-    async def maybe_cancel(self, fal: Any, *, check_db: bool = True) -> None:
-        """Cancel at fal when asked: by a wake message, or (when polling) the stored flag."""
-        if not self.generation.fal_request_id:
+    async def maybe_cancel(self) -> None:
+        """Cancel at fal if asked (Runner.cancel: a wake-up message or the stored flag)."""
+        fal = self.fal
+        if fal is None or not self.generation.fal_request_id:
             return  # not at fal yet: checked again right after the submit
-        asked = self.code in self.runner.cancels
-        if not asked and check_db:
-            asked = await self.runner.db.run(_cancel_requested, self.generation.pk)
-        if asked and not self.cancel_sent:
+        if self.cancel_asked and not self.cancel_sent:
             self.cancel_sent = True
-            self.runner.cancels.discard(self.code)
             try:
                 await fal.cancel(self.generation.endpoint_id, self.generation.fal_request_id)
             except FalHTTPError as error:
@@ -525,10 +523,6 @@ def _history(generation: Generation) -> tuple[int, int]:
             logs += len(payload.get("lines", []))
         last_seq = max(last_seq, seq)
     return logs, last_seq + 1
-
-
-def _cancel_requested(pk: int) -> bool:
-    return Generation.objects.filter(pk=pk, cancel_requested=True).exists()
 
 
 def _cancels_requested(pks: list[int]) -> list[str]:
