@@ -6,6 +6,7 @@ for; `make run` turns on what local development needs.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -29,8 +30,15 @@ def _persistent_secret(name: str) -> str:
         return path.read_text().strip()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(50)
-    path.write_text(value)
-    path.chmod(0o600)
+    # Created with mode 600 in one step: a chmod afterwards would leave a moment in which
+    # other users of the machine could read it. O_EXCL: two processes starting at once
+    # must not each write a different secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
     return value
 
 
@@ -200,6 +208,11 @@ LOGGING = {
 # FAL_KEY set (or FAL_MODE=fal) talks to fal.ai; otherwise the embedded emulator answers.
 FAL_KEY = envstr("FAL_KEY")
 FAL_MODE = envchoice("FAL_MODE", ("local", "fal"), "fal" if FAL_KEY else "local")
+# The one key the embedded emulator accepts (`Authorization: Key <LOCALFAL_KEY>`). Unset: a
+# random key generated once into DATA_DIR, which this server's runner, uploads and realtime
+# relay use; nobody else knows it, so the emulator is no free compute for strangers.
+LOCALFAL_KEY_FROM_ENV = bool(envstr("LOCALFAL_KEY"))
+LOCALFAL_KEY = envstr("LOCALFAL_KEY") or _persistent_secret("localfal_key")
 # Where this server reaches its own emulator (the same origin by default).
 LOCALFAL_URL = envstr("LOCALFAL_URL", "http://127.0.0.1:8000/localfal").rstrip("/")
 FAL_TIMEOUT_SECONDS = envfloat("FAL_TIMEOUT_SECONDS", 30.0)

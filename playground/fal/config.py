@@ -11,10 +11,6 @@ from playground.fal.client import FalClient
 from playground.fal.retry import RetryPolicy
 from playground.fal.types import FalUrls
 
-# The emulator accepts any key; a fixed one keeps requests shaped like real ones.
-LOCAL_KEY = "local:emulator"
-
-
 def uses_emulator() -> bool:
     return settings.FAL_MODE == "local"
 
@@ -27,7 +23,7 @@ def client_from_settings(
     *, key: str | None = None, transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
 ) -> FalClient:
     """A client for the configured backend. `key` overrides the server's FAL_KEY."""
-    resolved = key or (LOCAL_KEY if uses_emulator() else settings.FAL_KEY)
+    resolved = key or (settings.LOCALFAL_KEY if uses_emulator() else settings.FAL_KEY)
     kwargs.setdefault("retry", RetryPolicy(max_retries=settings.FAL_MAX_RETRIES))
     return FalClient(
         key=resolved,

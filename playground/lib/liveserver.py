@@ -59,9 +59,19 @@ def process_env(data_dir: Path, *, database_url: str = "", **env: str) -> dict[s
     }
     if database_url:
         full_env["DATABASE_URL"] = database_url
+    # The emulator in the child answers only this key: share the caller's, so tests and
+    # benches can talk to the emulator (and to a worker's emulator) with the key they know.
+    full_env.setdefault("LOCALFAL_KEY", install_key())
     for name in ("FAL_KEY", "FAL_MODE"):
         full_env.pop(name, None)
     return full_env
+
+
+def install_key() -> str:
+    """The emulator key of this process's settings (the same DATA_DIR gives the same key)."""
+    from django.conf import settings
+
+    return settings.LOCALFAL_KEY
 
 
 def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
