@@ -243,7 +243,9 @@ async def upstream_latency(
             await follow(fal, handle.request_id)
 
     limits = httpx.Limits(max_connections=count + 50)
-    async with FalClient(key="bench", urls=FalUrls.local(emulator), limits=limits) as fal:
+    async with FalClient(
+        key=liveserver.install_key(), urls=FalUrls.local(emulator), limits=limits
+    ) as fal:
         await asyncio.gather(*(lane(i, fal) for i in range(count)))
     return summary(samples)
 

@@ -112,7 +112,7 @@ async def direct(emulator: str, jpegs: list[bytes], count: int) -> list[float]:
         response = await http.post(
             f"{emulator}/rest/tokens/",
             json={"allowed_apps": ["lcm-sd15-i2i"], "token_expiration": 300},
-            headers={"Authorization": "Key bench"},
+            headers={"Authorization": f"Key {liveserver.install_key()}"},
         )
     token = response.json()
     ws_base = emulator.replace("http://", "ws://", 1)

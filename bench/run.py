@@ -61,9 +61,10 @@ async def follow_polling(fal, request_id: str, samples: list[float], interval: f
 async def event_latency(server, in_flight: int, mode: str) -> dict[str, float]:
     from playground.fal.client import FalClient
     from playground.fal.types import FalUrls
+    from playground.lib import liveserver
 
     samples: list[float] = []
-    async with FalClient(key="bench", urls=FalUrls.local(server.localfal)) as fal:
+    async with FalClient(key=liveserver.install_key(), urls=FalUrls.local(server.localfal)) as fal:
         handles = await asyncio.gather(*(fal.submit(ENDPOINT, SMALL) for _ in range(in_flight)))
         if mode == "stream":
             followers = [follow_stream(fal, h.request_id, samples) for h in handles]
@@ -81,9 +82,10 @@ async def event_latency(server, in_flight: int, mode: str) -> dict[str, float]:
 async def round_trip(server, repeats: int = 20) -> dict[str, float]:
     from playground.fal.client import FalClient
     from playground.fal.types import FalUrls
+    from playground.lib import liveserver
 
     durations = []
-    async with FalClient(key="bench", urls=FalUrls.local(server.localfal)) as fal:
+    async with FalClient(key=liveserver.install_key(), urls=FalUrls.local(server.localfal)) as fal:
         for _ in range(repeats):
             started = time.perf_counter()
             handle = await fal.submit(ENDPOINT, SMALL)

@@ -213,8 +213,10 @@ FAL_MODE = envchoice("FAL_MODE", ("local", "fal"), "fal" if FAL_KEY else "local"
 # relay use; nobody else knows it, so the emulator is no free compute for strangers.
 LOCALFAL_KEY_FROM_ENV = bool(envstr("LOCALFAL_KEY"))
 LOCALFAL_KEY = envstr("LOCALFAL_KEY") or _persistent_secret("localfal_key")
-# Where this server reaches its own emulator (the same origin by default).
-LOCALFAL_URL = envstr("LOCALFAL_URL", "http://127.0.0.1:8000/localfal").rstrip("/")
+# An emulator elsewhere (e.g. `manage.py localfal` on another port, or the web server's for a
+# separate `runjobs` worker). Unset: the web process talks to its own emulator at the address
+# it is bound to, whatever the port (localfal/address.py).
+LOCALFAL_URL = envstr("LOCALFAL_URL").rstrip("/")
 FAL_TIMEOUT_SECONDS = envfloat("FAL_TIMEOUT_SECONDS", 30.0)
 FAL_MAX_RETRIES = envint("FAL_MAX_RETRIES", 5)
 
@@ -226,6 +228,13 @@ LOCALFAL_RUNNERS = envint("LOCALFAL_RUNNERS", 2)
 LOCALFAL_SPEED = envfloat("LOCALFAL_SPEED", 1.0)
 # Fault rules applied to every call, same grammar as the X-Localfal-Fault header.
 LOCALFAL_FAULTS = envstr("LOCALFAL_FAULTS")
+# Whether callers may inject faults with the X-Localfal-Fault header (tests, demos). Off in
+# production: a caller could otherwise slow or fail other people's requests at will.
+LOCALFAL_FAULTS_ALLOWED = envbool("LOCALFAL_FAULTS_ALLOWED", DEBUG)
+# `/localfal/_emulator/requests` (every request it was asked to run): development only.
+LOCALFAL_INSPECT = envbool("LOCALFAL_INSPECT", DEBUG)
+# Requests waiting for an emulator runner, at most; more answer 429 as fal does.
+LOCALFAL_MAX_QUEUED = envint("LOCALFAL_MAX_QUEUED", 10000)
 LOCALFAL_MAX_UPLOAD_BYTES = envint("LOCALFAL_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 # The emulator's realtime endpoint closes a connection that sent nothing for this long.
 LOCALFAL_REALTIME_IDLE_SECONDS = envfloat("LOCALFAL_REALTIME_IDLE_SECONDS", 60.0)

@@ -16,6 +16,8 @@ from django.conf import settings
 
 from playground.lib import liveserver
 
+EMULATOR_KEY = "local:test"
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Tests never need hashed static names; the live server runs collectstatic itself.
@@ -24,6 +26,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LOCALFAL_SPEED = 0.01
+    # Tests inject faults by header and count what the emulator ran; production does neither.
+    # The emulator key of the suite: the test process and every live server share it
+    # (liveserver passes it on), and the official clients in contract tests send it.
+    settings.LOCALFAL_KEY = EMULATOR_KEY
+    settings.LOCALFAL_FAULTS_ALLOWED = True
+    settings.LOCALFAL_INSPECT = True
     # Tests start runners themselves; the live server (a real daphne) embeds its own.
     settings.RUNNER_EMBEDDED = False
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
@@ -99,10 +107,16 @@ def database_url_for_tests() -> str:
     return f"postgres://{user}@{host}:{port}/{conf['NAME']}"
 
 
+# What tests need of an emulator that production does not allow (DEBUG is off in live servers).
+TEST_EMULATOR_ENV = {"LOCALFAL_FAULTS_ALLOWED": "1", "LOCALFAL_INSPECT": "1"}
+
+
 @contextlib.contextmanager
 def _live_server(django_db_blocker, data_dir: Path, **env: str):
     """The product in a subprocess on the test database; stopped, and its database
-    sessions gone, before the database is torn down."""
+    sessions gone, before the database is torn down. Its emulator takes fault headers and
+    lists its requests, as tests need (`TEST_EMULATOR_ENV`), unless `env` says otherwise."""
+    env = {**TEST_EMULATOR_ENV, **env}
     with django_db_blocker.unblock():
         db_url = database_url_for_tests()
     server = liveserver.start(data_dir, database_url=db_url, **env)

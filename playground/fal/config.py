@@ -11,12 +11,17 @@ from playground.fal.client import FalClient
 from playground.fal.retry import RetryPolicy
 from playground.fal.types import FalUrls
 
+
 def uses_emulator() -> bool:
     return settings.FAL_MODE == "local"
 
 
 def fal_urls() -> FalUrls:
-    return FalUrls.local(settings.LOCALFAL_URL) if uses_emulator() else FalUrls.real()
+    if uses_emulator():
+        from playground.localfal.address import emulator_url
+
+        return FalUrls.local(emulator_url())
+    return FalUrls.real()
 
 
 def client_from_settings(

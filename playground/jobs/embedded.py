@@ -9,6 +9,7 @@ from django.conf import settings
 
 from playground.jobs.runner import Runner
 from playground.lib.limits import raise_open_file_limit
+from playground.localfal.address import learn as learn_emulator_address
 
 log = logging.getLogger(__name__)
 _runner: Runner | None = None
@@ -32,11 +33,13 @@ def _report_exit(task: asyncio.Task) -> None:
 
 
 class EmbeddedRunnerMiddleware:
-    """ASGI wrapper: daphne has no lifespan events, so the first call starts the runner."""
+    """ASGI wrapper: daphne has no lifespan events, so the first call starts the runner,
+    once it has learned where this server's own emulator answers."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        learn_emulator_address(scope)
         ensure_started()
         return await self.app(scope, receive, send)

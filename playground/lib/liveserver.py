@@ -98,7 +98,6 @@ def start(
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env.setdefault("LOCALFAL_URL", f"{url}/localfal")
     full_env = process_env(data_dir, database_url=database_url, **env)
     if migrate:
         manage("migrate", "--noinput", "-v", "0", env=full_env)

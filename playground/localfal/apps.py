@@ -7,3 +7,6 @@ class LocalfalConfig(AppConfig):
     name = "playground.localfal"
     label = "localfal"
     verbose_name = "Local fal emulator"
+
+    def ready(self) -> None:
+        from playground.localfal import checks  # noqa: F401  (registers the deploy check)

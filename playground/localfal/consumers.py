@@ -24,7 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from playground.fal.endpoints import EndpointId, InvalidEndpointId
 from playground.lib.channels import NO_CHANNEL_LAYER
-from playground.localfal import tokens
+from playground.localfal import auth, tokens
 from playground.localfal.realtime import InvalidInput, RealtimeApp, answer, idle_seconds
 from playground.localfal.views.common import endpoint_for
 
@@ -82,8 +82,7 @@ class RealtimeAppConsumer(AsyncWebsocketConsumer):
                 return False
             return True
         header = dict(self.scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
-        scheme, _, credential = header.partition(" ")
-        return scheme.lower() in ("key", "bearer") and bool(credential.strip())
+        return auth.accepts(auth.credential(header))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if bytes_data is None:

@@ -61,6 +61,7 @@ class EmuRequest:
     priority: str = "normal"
     invalid: list[dict[str, Any]] = field(default_factory=list)
     start_timeout: float | None = None
+    owner: str = ""  # fingerprint of the key that submitted it (localfal/auth.py)
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     status: str = "IN_QUEUE"
     logs: list[dict[str, Any]] = field(default_factory=list)
@@ -172,6 +173,11 @@ class Engine:
             self._finish(request, failure=_start_timed_out(request.start_timeout or 0))
             for rid in self._waiting:
                 self._notify(rid)
+
+    def queue_full(self) -> bool:
+        """Whether the queue holds as many waiting requests as it may (LOCALFAL_MAX_QUEUED)."""
+        with self._lock:
+            return len(self._waiting) >= settings.LOCALFAL_MAX_QUEUED
 
     def _is_low(self, request_id: str) -> bool:
         return self._requests[request_id].priority == "low"

@@ -70,7 +70,12 @@ def _number(text: str, raw: str) -> float:
 
 
 class FaultBook:
-    """Counts how often each counted rule has fired (thread-safe, per process)."""
+    """Counts how often each counted rule has fired (thread-safe, per process).
+
+    Keyed by the rule text a caller sent, so it is bounded: the oldest counters go first.
+    """
+
+    MAX_COUNTERS = 10_000
 
     def __init__(self) -> None:
         self._fired: dict[tuple[str, Fault], int] = {}
@@ -93,6 +98,8 @@ class FaultBook:
             if fired >= fault.count:
                 return False
             self._fired[(source, fault)] = fired + 1
+            while len(self._fired) > self.MAX_COUNTERS:
+                del self._fired[next(iter(self._fired))]
             return True
 
     def reset(self) -> None:

@@ -35,7 +35,11 @@ def emulator_alone(tmp_path):
     """`manage.py localfal` in its own process: it outlives the runner we kill."""
     port = liveserver.free_port()
     env = liveserver.process_env(
-        tmp_path, database_url=database_url_for_tests(), LOCALFAL_SPEED="1", LOCALFAL_RUNNERS="10"
+        tmp_path,
+        database_url=database_url_for_tests(),
+        LOCALFAL_SPEED="1",
+        LOCALFAL_RUNNERS="10",
+        LOCALFAL_INSPECT="1",
     )
     args = [sys.executable, "manage.py", "localfal", "--port", str(port)]
     process = liveserver.spawn(args, env, tmp_path / "localfal.log")

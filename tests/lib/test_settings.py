@@ -22,18 +22,31 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+# The production environment the README documents (backend: the emulator on purpose, or fal).
+PRODUCTION = {
+    "DEBUG": "0",
+    "HTTPS": "1",
+    "SECRET_KEY": "x" * 20 + "production-secret-key-with-plenty-of-entropy-8d1f",
+}
+
+
 def test_deploy_checks_are_clean_with_a_production_environment(tmp_path):
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="0",
-        HTTPS="1",
-        SECRET_KEY="x" * 20 + "production-secret-key-with-plenty-of-entropy-8d1f",
-        DATA_DIR=str(tmp_path),
-    )
-    assert result.returncode == 0, result.stderr + result.stdout
+    for backend in ({"LOCALFAL_KEY": "emulator-key-of-this-install-6c2d"}, {"FAL_KEY": "id:s"}):
+        result = run_manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            DATA_DIR=str(tmp_path),
+            **PRODUCTION,
+            **backend,
+        )
+        assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_deploy_checks_warn_about_an_emulator_nobody_chose(tmp_path):
+    result = run_manage("check", "--deploy", DATA_DIR=str(tmp_path), **PRODUCTION)
+    assert "localfal.W001" in result.stderr + result.stdout
 
 
 def test_debug_is_off_and_the_emulator_is_the_backend_by_default(tmp_path):

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import json
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -20,8 +21,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from playground.catalog.models import Endpoint
 from playground.fal.endpoints import EndpointId, InvalidEndpointId
+from playground.localfal import auth
 from playground.localfal import faults as fault_rules
-from playground.localfal.engine import EmuRequest
+from playground.localfal.engine import EmuRequest, get_engine
 from playground.localfal.validation import fal_errors
 from playground.localfal.worker import with_defaults
 
@@ -48,9 +50,10 @@ def detail(message: str, status: int, **extra: Any) -> JsonResponse:
 
 
 def request_faults(request: HttpRequest) -> tuple[list[fault_rules.Fault], str]:
-    text = ",".join(
-        filter(None, [settings.LOCALFAL_FAULTS, request.headers.get(fault_rules.HEADER, "")])
-    )
+    """The server's fault rules, plus the caller's X-Localfal-Fault header where allowed
+    (development and tests): in production a caller must not fail or slow requests."""
+    header = request.headers.get(fault_rules.HEADER, "") if settings.LOCALFAL_FAULTS_ALLOWED else ""
+    text = ",".join(filter(None, [settings.LOCALFAL_FAULTS, header]))
     return fault_rules.parse(text), text
 
 
@@ -84,27 +87,67 @@ def fault_response(code: int) -> HttpResponse:
     return response
 
 
+def caller_key(request: HttpRequest) -> str:
+    return auth.credential(request.headers.get("Authorization", ""))
+
+
 def authorized(request: HttpRequest) -> bool:
-    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() in ("key", "bearer") and bool(credential.strip())
+    return auth.accepts(caller_key(request))
+
+
+def owner_of(request: HttpRequest) -> str:
+    return auth.fingerprint(caller_key(request))
 
 
 def unauthorized() -> JsonResponse:
-    return detail("Missing or invalid credentials: send 'Authorization: Key <FAL_KEY>'.", 401)
+    return detail(
+        "Missing or invalid credentials: send 'Authorization: Key <key>' with this "
+        "emulator's key (LOCALFAL_KEY).",
+        401,
+    )
 
 
 def json_body(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
+    """The JSON body, or fal's 422 for one that is not JSON or nests absurdly deep (which
+    would otherwise overflow the stack of the parser or of schema validation)."""
     if not request.body:
         return {}, None
     try:
-        return json.loads(request.body), None
-    except (ValueError, UnicodeDecodeError):
-        error = [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
-        return None, JsonResponse({"detail": error}, status=422)
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, _body_error("JSON decode error", "json_invalid")
+    if nesting_depth(data) > MAX_JSON_DEPTH:
+        return None, _body_error(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "too_deep")
+    return data, None
 
 
-_endpoint_cache: dict[str, tuple[float, Endpoint | None]] = {}
+MAX_JSON_DEPTH = 64
+
+
+def nesting_depth(data: Any) -> int:
+    """How deeply lists and objects nest (iterative: no recursion to overflow)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+def _body_error(message: str, error_type: str) -> JsonResponse:
+    return JsonResponse(
+        {"detail": [{"loc": ["body"], "msg": message, "type": error_type}]}, status=422
+    )
+
+
 ENDPOINT_CACHE_SECONDS = 5.0
+# Ids come from URLs: any caller can ask for a million made-up ones, so the cache is bounded.
+ENDPOINT_CACHE_SIZE = 2048
+_endpoint_cache: OrderedDict[str, tuple[float, Endpoint | None]] = OrderedDict()
 
 
 async def endpoint_for(endpoint_id: str) -> Endpoint | None:
@@ -115,6 +158,9 @@ async def endpoint_for(endpoint_id: str) -> Endpoint | None:
         return cached[1]
     endpoint = await sync_to_async(Endpoint.objects.by_endpoint_id)(endpoint_id)
     _endpoint_cache[endpoint_id] = (now, endpoint)
+    _endpoint_cache.move_to_end(endpoint_id)
+    while len(_endpoint_cache) > ENDPOINT_CACHE_SIZE:
+        _endpoint_cache.popitem(last=False)
     return endpoint
 
 
@@ -127,6 +173,8 @@ async def prepare(
     model validates when it runs, so the request ends COMPLETED with the error and its
     result answers 422 (as a webhook would carry it).
     """
+    if get_engine().queue_full():
+        return detail("Too many requests are waiting in this emulator's queue; try later.", 429)
     try:
         endpoint_id = EndpointId.parse(endpoint_path)
     except InvalidEndpointId as exc:
@@ -157,6 +205,7 @@ async def prepare(
         fault_source=source,
         webhook_url=request.GET.get("fal_webhook"),
         priority=request.headers.get("X-Fal-Queue-Priority", "normal"),
+        owner=owner_of(request),
     )
 
 

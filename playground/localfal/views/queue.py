@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from playground.localfal import faults as fault_rules
@@ -12,6 +13,7 @@ from playground.localfal.engine import EmuRequest, get_engine
 from playground.localfal.views.common import (
     api,
     detail,
+    owner_of,
     prepare,
     request_faults,
     result_response,
@@ -33,17 +35,18 @@ async def submit(request: HttpRequest, endpoint_path: str) -> HttpResponse:
     return with_request_id(JsonResponse(body), emu.request_id)
 
 
-def _lookup(app: str, request_id: str) -> EmuRequest | HttpResponse:
-    """The request, if it exists under this app (status URLs use owner/alias only)."""
+def _lookup(request: HttpRequest, app: str, request_id: str) -> EmuRequest | HttpResponse:
+    """The request, if it exists under this app (status URLs use owner/alias only) and was
+    submitted with the caller's key: anyone else's answers exactly as a missing one."""
     emu = get_engine().get(request_id)
-    if emu is None or emu.app != app.strip("/"):
+    if emu is None or emu.app != app.strip("/") or emu.owner != owner_of(request):
         return detail(f"Request {request_id} not found", 404)
     return emu
 
 
 @api("GET", route="status")
 async def status(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    emu = _lookup(app, request_id)
+    emu = _lookup(request, app, request_id)
     if isinstance(emu, HttpResponse):
         return emu
     body = get_engine().snapshot(request_id, logs=wants_logs(request))
@@ -53,7 +56,7 @@ async def status(request: HttpRequest, app: str, request_id: str) -> HttpRespons
 
 @api("GET", route="stream")
 async def status_stream(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    emu = _lookup(app, request_id)
+    emu = _lookup(request, app, request_id)
     if isinstance(emu, HttpResponse):
         return emu
     rules, source = request_faults(request)
@@ -83,7 +86,7 @@ async def _status_events(request_id: str, logs: bool, drop: bool) -> AsyncIterat
 
 @api("GET", route="result")
 async def result(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    emu = _lookup(app, request_id)
+    emu = _lookup(request, app, request_id)
     if isinstance(emu, HttpResponse):
         return emu
     if emu.status != "COMPLETED":
@@ -94,7 +97,7 @@ async def result(request: HttpRequest, app: str, request_id: str) -> HttpRespons
 
 @api("PUT", route="cancel")
 async def cancel(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    emu = _lookup(app, request_id)
+    emu = _lookup(request, app, request_id)
     if isinstance(emu, HttpResponse):
         return emu
     outcome = get_engine().cancel(request_id)
@@ -104,5 +107,8 @@ async def cancel(request: HttpRequest, app: str, request_id: str) -> HttpRespons
 
 @api("GET", auth=False)
 async def emulator_requests(request: HttpRequest) -> HttpResponse:
-    """Not part of fal: what this emulator has been asked to run (for tests and demos)."""
+    """Not part of fal: what this emulator has been asked to run (development and tests
+    only, LOCALFAL_INSPECT: it lists every caller's requests)."""
+    if not settings.LOCALFAL_INSPECT:
+        return detail("Not found", 404)
     return JsonResponse({"requests": get_engine().listing()})

@@ -4,6 +4,7 @@ import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from playground.lib.limits import raise_open_file_limit
@@ -28,7 +29,14 @@ class Command(BaseCommand):
             env["LOCALFAL_SPEED"] = str(options["speed"])
         base = f"http://{host}:{port}/localfal"
         self.stdout.write(f"fal emulator on {base}  (run: {base}/run, queue: {base}/queue)")
+        self.stdout.write(f"it accepts one key: {self._key_source()}")
         self.stdout.flush()
         raise_open_file_limit()  # inherited by the daphne that replaces this process
         argv = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
         os.execvpe(sys.executable, [*argv, "playground.asgi:application"], env)
+
+    def _key_source(self) -> str:
+        """Where the key is (never the key itself: terminals end up in logs and screenshots)."""
+        if settings.LOCALFAL_KEY_FROM_ENV:
+            return "LOCALFAL_KEY from the environment"
+        return f"the one in {settings.DATA_DIR / 'localfal_key'} (or set LOCALFAL_KEY)"
