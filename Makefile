@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/playground
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 # What development needs; production sets its own environment (see .env.example).
-DEV_ENV := DEBUG=1 LOCALFAL_URL=http://$(HOST):$(PORT)/localfal
+DEV_ENV := DEBUG=1
 
 .PHONY: run test lint fmt bench migrate catalog venv deps test-deps chromium node-deps check clean
 
