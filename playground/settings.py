@@ -246,6 +246,9 @@ REALTIME_IDLE_SECONDS = envfloat("REALTIME_IDLE_SECONDS", 60.0)
 # --- generations: the runner ----------------------------------------------------------------
 # Run the job runner inside the web process (one command); `manage.py runjobs` adds workers.
 RUNNER_EMBEDDED = envbool("RUNNER_EMBEDDED", True)
+# Runs one person may have waiting or running at once (0: no limit); more are refused with
+# a message until some finish.
+RUNS_IN_FLIGHT_PER_USER = envint("RUNS_IN_FLIGHT_PER_USER", 50)
 # Generations one runner process tracks at once.
 RUNNER_CAPACITY = envint("RUNNER_CAPACITY", 5000)
 # How often a runner looks for work when nobody wakes it (seconds).

@@ -14,15 +14,38 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from playground.catalog.models import Endpoint
-from playground.jobs.models import EventKind, Generation, GenerationEvent, Mode, Visibility
+from playground.jobs.models import (
+    ACTIVE,
+    EventKind,
+    Generation,
+    GenerationEvent,
+    Mode,
+    Visibility,
+)
 
 log = logging.getLogger(__name__)
 WAKE_GROUP = "jobs.wake"  # runners listen here for new work and cancellations
+
+
+class TooManyRuns(Exception):
+    """The person already has RUNS_IN_FLIGHT_PER_USER runs waiting or running."""
+
+
+def check_runs_in_flight(user: Any) -> None:
+    """Raises TooManyRuns when `user` may not start another run yet: one person must not
+    fill the queue (and spend the key) with thousands of runs at once."""
+    limit = settings.RUNS_IN_FLIGHT_PER_USER
+    if limit and Generation.objects.filter(owner=user, status__in=ACTIVE).count() >= limit:
+        raise TooManyRuns(
+            f"You already have {limit} runs waiting or running. Start more when some have "
+            "finished, or cancel some."
+        )
 
 
 def submit_generation(

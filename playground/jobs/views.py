@@ -53,6 +53,10 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     decoded = decode(endpoint.input_schema, request.POST)
     if decoded.errors:
         return JsonResponse({"errors": decoded.errors}, status=422)
+    try:
+        actions.check_runs_in_flight(request.user)
+    except actions.TooManyRuns as exc:
+        return JsonResponse({"errors": {"__all__": [str(exc)]}}, status=429)
     generation = actions.submit_generation(
         user=request.user, endpoint=endpoint, input=decoded.input, mode=mode, team=team
     )

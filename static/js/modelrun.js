@@ -53,7 +53,8 @@
               if (window.matchMedia("(max-width: 900px)").matches) panel.scrollIntoView({ behavior: "smooth" });
             });
           }
-          if (response.status === 422) {
+          // 422: field errors; 429: too many runs in flight (a message for the whole form).
+          if (response.status === 422 || response.status === 429) {
             return response.json().then(function (body) {
               if (window.PlaygroundModelForm) window.PlaygroundModelForm.showRunErrors(body.errors || {});
             });

@@ -115,3 +115,27 @@ def test_stored_files_are_served_only_to_those_who_may_see_them(client, alice, c
     assert client.get(asset.file.url).status_code == 404
     client.logout()
     assert client.get(asset.file.url).status_code == 302
+
+
+def test_one_person_cannot_fill_the_queue(client, alice, charlie, settings):
+    settings.RUNS_IN_FLIGHT_PER_USER = 2
+    client.force_login(alice)
+    codes = [
+        client.post(run_url(), {"prompt": f"fox {n}"}, headers={"HX-Request": "true"}).status_code
+        for n in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    refused = client.post(run_url(), {"prompt": "one more"}, headers={"HX-Request": "true"})
+    assert "runs waiting or running" in refused.json()["errors"]["__all__"][0]
+    assert Generation.objects.filter(owner=alice).count() == 2
+    rerun = client.post(reverse("gallery:rerun", args=[Generation.objects.first().code]))
+    assert rerun.status_code == 302
+    assert Generation.objects.filter(owner=alice).count() == 2
+    Generation.objects.filter(owner=alice).update(status=Status.COMPLETED)
+    again = client.post(run_url(), {"prompt": "later"}, headers={"HX-Request": "true"})
+    assert again.status_code == 201
+    client.force_login(charlie)  # the limit is per person
+    assert (
+        client.post(run_url(), {"prompt": "mine"}, headers={"HX-Request": "true"}).status_code
+        == 201
+    )

@@ -158,6 +158,11 @@ def rerun(request: HttpRequest, code: str) -> HttpResponse:
     if generation.model is None:
         messages.error(request, "This model is no longer in the catalog.")
         return redirect(generation)
+    try:
+        job_actions.check_runs_in_flight(request.user)
+    except job_actions.TooManyRuns as exc:
+        messages.error(request, str(exc))
+        return redirect(generation)
     data = dict(generation.input) if isinstance(generation.input, dict) else {}
     if detail.has_seed(generation):
         data["seed"] = secrets.randbelow(SEED_LIMIT)
