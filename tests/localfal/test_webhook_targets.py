@@ -34,14 +34,13 @@ async def target_of(hook: str, **extra) -> webhooks.WebhookTarget:
     return await webhooks.webhook_target(request, "http://testserver/localfal")
 
 
+# Loopback only: were the rule missing, the emulator would call these back.
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "hook",
     [
         "http://127.0.0.1:6379/",
         "http://localhost:8000/webhooks/fal",
-        "http://169.254.169.254/latest/meta-data/",
-        "http://10.0.0.7/hook",
         "http://[::1]:8000/hook",
         "http://[::ffff:127.0.0.1]/hook",
         "http://2130706433/hook",
@@ -62,6 +61,14 @@ async def test_a_submit_with_a_webhook_that_is_not_http_is_refused(settings, hoo
     response = await submit_with_webhook(settings, hook)
     assert response.status_code == 400
     assert "only http and https URLs" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "hook", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.7/", "http://[fc00::1]/"]
+)
+async def test_the_metadata_service_and_the_local_network_are_no_webhook_targets(hook):
+    with pytest.raises(webhooks.WebhookRefused, match="is not a public address"):
+        await target_of(hook)
 
 
 async def test_a_host_header_naming_another_port_does_not_make_it_this_server():
