@@ -101,12 +101,7 @@ def vet(
 ) -> Hop:
     """The hop to `url`; raises EgressRefused unless its origin is allowed or every
     address of its host is public. Blocks while resolving."""
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        raise EgressRefused(f"not a valid URL: {_shown(url)}") from None
-    if parsed.scheme not in DEFAULT_PORTS or not parsed.raw_host:
-        raise EgressRefused(f"only http and https URLs can be fetched, not {_shown(url)}")
+    parsed = _http_url(url)
     origin = origin_of(parsed)
     if origin in allowed:
         return Hop(parsed, None)
@@ -117,6 +112,29 @@ def vet(
         where = host if host == private else f"{host} (at {private})"
         raise EgressRefused(f"{where} is not a public address: {_shown(url)} is not fetched")
     return Hop(parsed, addresses[0])
+
+
+async def vet_async(
+    url: str | httpx.URL,
+    *,
+    allowed: Collection[Origin] = (),
+    resolve: Resolver | None = None,
+) -> Hop:
+    """`vet` off the event loop: in a thread only when there is a name to resolve."""
+    parsed = _http_url(url)
+    if origin_of(parsed) in allowed:
+        return Hop(parsed, None)
+    return await asyncio.to_thread(vet, parsed, allowed=allowed, resolve=resolve)
+
+
+def _http_url(url: str | httpx.URL) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise EgressRefused(f"not a valid URL: {_shown(url)}") from None
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.raw_host:
+        raise EgressRefused(f"only http and https URLs can be fetched, not {_shown(url)}")
+    return parsed
 
 
 def _addresses(host: str, port: int, resolve: Resolver) -> list[str]:
@@ -193,10 +211,11 @@ async def stream(
     EgressRefused, or httpx's errors for the transfer itself."""
     target: str | httpx.URL = url
     for _ in range(max_redirects + 1):
-        hop = await asyncio.to_thread(vet, target, allowed=allowed, resolve=resolve)
+        hop = await vet_async(target, allowed=allowed, resolve=resolve)
         async with _async_client(hop, via, timeout, transport) as client:
             request = build_request(client, hop, method, headers=headers, content=content)
-            response = await client.send(request, stream=True)
+            # Never the client's own redirects: each hop is checked here.
+            response = await client.send(request, stream=True, follow_redirects=False)
             try:
                 following = redirect_of(response, hop, method, content)
                 if following is None or not follow_redirects:
@@ -228,7 +247,7 @@ def stream_sync(
         hop = vet(target, allowed=allowed, resolve=resolve)
         with _sync_client(hop, timeout, transport) as client:
             request = build_request(client, hop, method, headers=headers, content=content)
-            response = client.send(request, stream=True)
+            response = client.send(request, stream=True, follow_redirects=False)
             try:
                 following = redirect_of(response, hop, method, content)
                 if following is None or not follow_redirects:

@@ -127,7 +127,7 @@ async def webhook_target(request: HttpRequest, base_url: str) -> WebhookTarget:
     if url is None:
         return WebhookTarget(None)
     try:
-        hop = await asyncio.to_thread(egress.vet, url, allowed=own_origins(request, base_url))
+        hop = await egress.vet_async(url, allowed=own_origins(request, base_url))
     except egress.EgressRefused as exc:
         raise WebhookRefused(f"fal_webhook is refused: {exc}") from None
     return WebhookTarget(url, to_self=hop.address is None)

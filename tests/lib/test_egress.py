@@ -271,3 +271,25 @@ async def test_a_certificate_for_another_name_fails(loopback_counts_as_public):
                 transport=lambda: httpx.AsyncHTTPTransport(verify=client_context),
             ):
                 pass
+
+
+async def test_a_client_that_follows_redirects_itself_is_still_checked_hop_by_hop():
+    """`via` is the caller's client: even one set to follow redirects does not follow them."""
+    emulator = httpx.AsyncClient(
+        follow_redirects=True,
+        transport=httpx.MockTransport(
+            lambda request: (
+                redirect("http://10.0.0.7/")
+                if request.url.path.endswith("a.png")
+                else httpx.Response(200, content=b"private")
+            )
+        ),
+    )
+    with pytest.raises(EgressRefused, match=r"10\.0\.0\.7 is not a public address"):
+        await fetch(
+            f"{EMULATOR}/cdn/files/a.png",
+            Resolver(),
+            Recorder(),
+            allowed=egress.origins([EMULATOR]),
+            via=emulator,
+        )
