@@ -27,7 +27,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -35,6 +35,7 @@ MAX_REDIRECTS = 5
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 REDIRECTS = (301, 302, 303, 307, 308)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+CREDENTIALS = ("authorization", "cookie", "proxy-authorization")
 # Addresses that carry an IPv4 address inside IPv6: the IPv4 one must be public too.
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
@@ -82,6 +83,15 @@ def resolve_host(host: str, port: int) -> list[str]:
     """Every address of `host` (the system resolver), in the order it gave them."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class Redirect(NamedTuple):
+    """The next hop of a redirect, with what is sent to it."""
+
+    method: str
+    url: httpx.URL
+    content: bytes | None
+    headers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -175,18 +185,25 @@ def build_request(
 
 
 def redirect_of(
-    response: httpx.Response, hop: Hop, method: str, content: bytes | None
-) -> tuple[str, httpx.URL, bytes | None] | None:
-    """(method, url, body) of the next hop when `response` redirects, else None. The
-    Location is read against the URL as named, not the address connected to."""
+    response: httpx.Response,
+    hop: Hop,
+    method: str,
+    content: bytes | None,
+    headers: dict[str, str],
+) -> Redirect | None:
+    """The next hop when `response` redirects, else None. The Location is read against
+    the URL as named, not the address connected to."""
     location = response.headers.get("location")
     if response.status_code not in REDIRECTS or not location:
         return None
     target = hop.url.join(location)
+    if origin_of(target) != origin_of(hop.url):
+        # As browsers do: credentials meant for one origin are not handed to the next.
+        headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIALS}
     see_other = response.status_code == 303 and method != "HEAD"
     if see_other or (response.status_code in (301, 302) and method == "POST"):
-        return "GET", target, None
-    return method, target, content
+        return Redirect("GET", target, None, headers)
+    return Redirect(method, target, content, headers)
 
 
 @contextlib.asynccontextmanager
@@ -217,13 +234,13 @@ async def stream(
             # Never the client's own redirects: each hop is checked here.
             response = await client.send(request, stream=True, follow_redirects=False)
             try:
-                following = redirect_of(response, hop, method, content)
+                following = redirect_of(response, hop, method, content, headers or {})
                 if following is None or not follow_redirects:
                     yield response
                     return
             finally:
                 await response.aclose()
-        method, target, content = following
+        method, target, content, headers = following
     raise EgressRefused(f"more than {max_redirects} redirects from {_shown(url)}")
 
 
@@ -249,13 +266,13 @@ def stream_sync(
             request = build_request(client, hop, method, headers=headers, content=content)
             response = client.send(request, stream=True, follow_redirects=False)
             try:
-                following = redirect_of(response, hop, method, content)
+                following = redirect_of(response, hop, method, content, headers or {})
                 if following is None or not follow_redirects:
                     yield response
                     return
             finally:
                 response.close()
-        method, target, content = following
+        method, target, content, headers = following
     raise EgressRefused(f"more than {max_redirects} redirects from {_shown(url)}")
 
 

@@ -293,3 +293,26 @@ async def test_a_client_that_follows_redirects_itself_is_still_checked_hop_by_ho
             allowed=egress.origins([EMULATOR]),
             via=emulator,
         )
+
+
+async def test_credentials_are_not_handed_to_another_origin_on_a_redirect():
+    recorder = Recorder(redirect("/same", 307), redirect("https://cdn.example/b", 307))
+    resolver = Resolver(files_example=[PUBLIC], cdn_example=[PUBLIC_TOO])
+    headers = {"Authorization": "Key secret", "Cookie": "a=b", "Content-Type": "text/plain"}
+    async with egress.stream(
+        "PUT",
+        "https://files.example/a",
+        headers=headers,
+        content=b"body",
+        resolve=resolver,
+        transport=recorder.transport,
+    ):
+        pass
+    _, same, other = recorder.sent
+    assert same.headers["Authorization"] == "Key secret" and same.content == b"body"
+    assert "Authorization" not in other.headers and "Cookie" not in other.headers
+    assert (other.method, other.content, other.headers["Content-Type"]) == (
+        "PUT",
+        b"body",
+        "text/plain",
+    )
