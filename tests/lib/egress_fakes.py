@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import httpx
 
 # Public addresses that no test connects to: requests to them go to a Recorder.
@@ -48,3 +53,34 @@ class Recorder:
 
 def redirect(location: str, status: int = 302) -> httpx.Response:
     return httpx.Response(status, headers={"Location": location})
+
+
+@contextlib.contextmanager
+def loopback_canary() -> Iterator[tuple[int, list[str]]]:
+    """Something private on loopback: (port, hits), every GET or POST that reached it."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.note()
+
+        def do_POST(self) -> None:
+            self.note()
+
+        def note(self) -> None:
+            hits.append(f"{self.command} {self.path}")
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port, hits
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -16,7 +14,7 @@ from PIL import Image
 from playground.lib import egress
 from playground.localfal import files
 from playground.localfal.engine import reset_engine
-from tests.lib.egress_fakes import PUBLIC, Recorder, Resolver, redirect
+from tests.lib.egress_fakes import PUBLIC, Recorder, Resolver, loopback_canary, redirect
 
 KONTEXT = "/localfal/run/fal-ai/flux-kontext/dev"
 
@@ -29,25 +27,8 @@ def png() -> bytes:
 
 @pytest.fixture
 def canary() -> Iterator[tuple[str, list[str]]]:
-    """A server on loopback standing for something private: it notes every request."""
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", hits
-    server.shutdown()
-    server.server_close()
+    with loopback_canary() as (port, hits):
+        yield f"http://127.0.0.1:{port}", hits
 
 
 @pytest.fixture

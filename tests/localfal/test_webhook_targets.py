@@ -11,9 +11,9 @@ from django.test import AsyncClient, RequestFactory
 
 from playground.lib import egress
 from playground.localfal import webhooks
-from playground.localfal.engine import EmuRequest
 from playground.localfal.views.common import base_url
 from tests.lib.egress_fakes import PUBLIC, PUBLIC_TOO, Recorder, Resolver, redirect
+from tests.localfal.test_webhooks import emu_request
 
 SUBMIT = "/localfal/queue/fal-ai/flux/schnell"
 SMALL = {"prompt": "a fox", "image_size": {"width": 64, "height": 48}}
@@ -122,20 +122,6 @@ async def test_no_webhook_is_no_target():
 
 
 # -- delivery -------------------------------------------------------------------------------
-def emu_request(webhook_url: str, *, to_self: bool = False) -> EmuRequest:
-    return EmuRequest(
-        endpoint_id="fal-ai/flux/schnell",
-        app="fal-ai/flux",
-        category="image",
-        input={},
-        output_schema={},
-        base_url="http://testserver/localfal",
-        webhook_url=webhook_url,
-        webhook_to_self=to_self,
-        output={},
-    )
-
-
 @pytest.fixture
 def network(monkeypatch, settings) -> Recorder:
     """Checked hops go to a recorder, answering 503 then 200; retries come at once."""
@@ -149,7 +135,7 @@ async def test_every_attempt_checks_the_address_again_and_connects_to_it(network
     """The name moves between attempts: to loopback (refused), then to another address."""
     resolver = Resolver(hooks_example=[[PUBLIC], ["127.0.0.1"], [PUBLIC_TOO]])
     monkeypatch.setattr(egress, "resolve_host", resolver)
-    await webhooks.deliver(emu_request("https://hooks.example/fal"))
+    await webhooks.deliver(emu_request("https://hooks.example/fal", output={}))
     assert network.addresses == [PUBLIC, PUBLIC_TOO]
     assert [sent.headers["Host"] for sent in network.sent] == ["hooks.example"] * 2
     assert resolver.asked == ["hooks.example"] * 3
@@ -158,7 +144,7 @@ async def test_every_attempt_checks_the_address_again_and_connects_to_it(network
 async def test_a_webhook_turned_private_is_never_called(network, monkeypatch, caplog):
     caplog.set_level(logging.WARNING, logger="playground.localfal.webhooks")
     monkeypatch.setattr(egress, "resolve_host", Resolver(hooks_example=["10.0.0.7"]))
-    await webhooks.deliver(emu_request("https://hooks.example/fal"))
+    await webhooks.deliver(emu_request("https://hooks.example/fal", output={}))
     assert network.sent == []
     refusals = [r.message for r in caplog.records if "is not a public address" in r.message]
     assert len(refusals) == 10
@@ -167,5 +153,5 @@ async def test_a_webhook_turned_private_is_never_called(network, monkeypatch, ca
 async def test_a_redirect_from_the_receiver_is_not_followed(network, monkeypatch):
     network.responses = [redirect("http://127.0.0.1:6379/")] * 10
     monkeypatch.setattr(egress, "resolve_host", Resolver(hooks_example=[PUBLIC]))
-    await webhooks.deliver(emu_request("https://hooks.example/fal"))
+    await webhooks.deliver(emu_request("https://hooks.example/fal", output={}))
     assert network.addresses == [PUBLIC] * 10

@@ -8,13 +8,13 @@ someone holding it (or an app that forwards user input) sends what is below.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from django.conf import settings
+
+from tests.lib.egress_fakes import loopback_canary
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FLUX = "fal-ai/flux/schnell"
@@ -36,31 +36,8 @@ LOOPBACK_FORMS = [
 
 @pytest.fixture(scope="module")
 def canary() -> Iterator[tuple[int, list[str]]]:
-    """Something private on loopback: notes every request that reaches it."""
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.note()
-
-        def do_POST(self) -> None:
-            self.note()
-
-        def note(self) -> None:
-            hits.append(f"{self.command} {self.path}")
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port, hits
-    server.shutdown()
-    server.server_close()
+    with loopback_canary() as (port, hits):
+        yield port, hits
 
 
 def key() -> dict[str, str]:
