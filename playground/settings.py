@@ -12,7 +12,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from playground.lib.env import envbool, envchoice, envfloat, envint, envlist, envstr
+from playground.lib.env import (
+    envbool,
+    envchoice,
+    envfloat,
+    envint,
+    envlist,
+    envorigins,
+    envstr,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of a self-hosted install (SQLite db, media, generated secret) lives here.
@@ -236,6 +244,9 @@ LOCALFAL_INSPECT = envbool("LOCALFAL_INSPECT", DEBUG)
 # Requests waiting for an emulator runner, at most; more answer 429 as fal does.
 LOCALFAL_MAX_QUEUED = envint("LOCALFAL_MAX_QUEUED", 10000)
 LOCALFAL_MAX_UPLOAD_BYTES = envint("LOCALFAL_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# A submit's fal_webhook must resolve to public addresses or be this server itself; these
+# origins (scheme://host:port) are accepted too, e.g. a receiver on this machine in tests.
+LOCALFAL_WEBHOOK_ORIGINS = envorigins("LOCALFAL_WEBHOOK_ORIGINS")
 # The emulator's realtime endpoint closes a connection that sent nothing for this long.
 LOCALFAL_REALTIME_IDLE_SECONDS = envfloat("LOCALFAL_REALTIME_IDLE_SECONDS", 60.0)
 

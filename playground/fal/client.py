@@ -31,10 +31,12 @@ from playground.fal.errors import (
     FalError,
     FalHTTPError,
     FalTimeoutError,
+    FalURLRefused,
     error_from_response,
 )
 from playground.fal.retry import RetryPolicy
 from playground.fal.types import FalUrls, LogEntry, QueueStatus, RunResult, SubmitResult
+from playground.lib import egress
 
 log = logging.getLogger(__name__)
 USER_AGENT = "playground-fal/1.0"
@@ -257,7 +259,8 @@ class FalClient:
 
     async def download(self, url: str, *, max_bytes: int) -> tuple[bytes, str]:
         """An output file's bytes and content type. fal's media URLs are public: the key is
-        never sent. Raises FalHTTPError (413) above `max_bytes`; transport errors retried."""
+        never sent. Raises FalHTTPError (413) above `max_bytes`, FalURLRefused for a URL
+        (or redirect) to a non-public address; transport errors retried."""
         if url.startswith("data:"):
             return _decode_data_url(url, max_bytes)
         for attempt in range(1, 4):
@@ -271,8 +274,14 @@ class FalClient:
         raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        # Output URLs name any host a model (or whoever runs it) likes: only fal's CDN (the
+        # emulator's, in local mode) is trusted; anything else, and every redirect, must be
+        # a public address, connected to as checked.
+        allowed = egress.origins([self.urls.cdn])
         try:
-            async with self._bare.stream("GET", url, follow_redirects=True) as response:
+            async with egress.stream(
+                "GET", url, allowed=allowed, via=self._bare, timeout=self._bare.timeout
+            ) as response:
                 if response.status_code >= 400:
                     await response.aread()
                     raise error_from_response(response)
@@ -286,6 +295,8 @@ class FalClient:
                     chunks.append(chunk)
                 content_type = response.headers.get("content-type", "").split(";")[0]
                 return b"".join(chunks), content_type
+        except egress.EgressRefused as exc:
+            raise FalURLRefused(str(exc)) from None
         except httpx.HTTPError as exc:
             raise _transport_error(exc) from exc
 

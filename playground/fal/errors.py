@@ -43,6 +43,11 @@ class FalTimeoutError(FalError):
     retryable = True
 
 
+class FalURLRefused(FalError):
+    """A URL in fal's answer leads to an address this server does not fetch from
+    (loopback, the local network, a metadata service): never retried."""
+
+
 class FalHTTPError(FalError):
     """fal answered with a non-2xx status."""
 

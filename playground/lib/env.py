@@ -7,6 +7,7 @@ default: a typo in `DEBUG=ture` should stop the server, not run it in production
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,6 +57,27 @@ def envlist(name: str, default: list[str] | None = None) -> list[str]:
     if not raw:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envorigins(name: str) -> list[str]:
+    """Comma-separated origins, each `scheme://host[:port]` and nothing more."""
+    origins = envlist(name)
+    for origin in origins:
+        if not _is_origin(origin):
+            raise ImproperlyConfigured(
+                f"{name} must list origins such as http://127.0.0.1:9000, got {origin!r}"
+            )
+    return origins
+
+
+def _is_origin(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    extra = parts.path not in ("", "/") or parts.query or parts.fragment or parts.username
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not extra
 
 
 def envchoice(name: str, choices: tuple[str, ...], default: str) -> str:

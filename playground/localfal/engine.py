@@ -58,6 +58,9 @@ class EmuRequest:
     faults: list[Fault] = field(default_factory=list)
     fault_source: str = ""
     webhook_url: str | None = None
+    # The webhook is this server itself (see localfal.webhooks.webhook_target): delivered
+    # to without the public-address check.
+    webhook_to_self: bool = False
     priority: str = "normal"
     invalid: list[dict[str, Any]] = field(default_factory=list)
     start_timeout: float | None = None

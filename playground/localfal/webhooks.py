@@ -1,5 +1,9 @@
 """Signed webhook delivery, as fal does it (fal-protocol.md §9).
 
+A submit's `fal_webhook` must resolve to public addresses only, or be this server itself
+(`webhook_target`, called at submit); every delivery attempt checks it again and connects
+to the address checked (playground.lib.egress), without following redirects.
+
 When a request submitted with `?fal_webhook=<url>` completes, the engine schedules
 `deliver(request)` on its own event loop. The body and the four `X-Fal-Webhook-*` headers
 match fal's; the signature is Ed25519 over "request_id\\nuser_id\\ntimestamp\\nsha256(body)"
@@ -17,6 +21,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +29,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
+from django.http import HttpRequest
 
+from playground.lib import egress
 from playground.localfal.engine import EmuRequest
 
 log = logging.getLogger(__name__)
@@ -103,6 +110,47 @@ def signed_headers(request_id: str, body: bytes) -> dict[str, str]:
     }
 
 
+class WebhookRefused(ValueError):
+    """A submit's `fal_webhook` that the emulator will not call (the message says why)."""
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    url: str | None
+    to_self: bool = False
+
+
+async def webhook_target(request: HttpRequest, base_url: str) -> WebhookTarget:
+    """The submit's `fal_webhook`, if any; raises WebhookRefused unless every address of its
+    host is public or it is this server itself (`own_origins`)."""
+    url = request.GET.get("fal_webhook") or None
+    if url is None:
+        return WebhookTarget(None)
+    try:
+        hop = await egress.vet_async(url, allowed=own_origins(request, base_url))
+    except egress.EgressRefused as exc:
+        raise WebhookRefused(f"fal_webhook is refused: {exc}") from None
+    return WebhookTarget(url, to_self=hop.address is None)
+
+
+def own_origins(request: HttpRequest, base_url: str) -> frozenset[egress.Origin]:
+    """This server: PUBLIC_BASE_URL, the emulator's base URL as this request reached it
+    (when `_reached_directly`), and LOCALFAL_WEBHOOK_ORIGINS (receivers on this machine)."""
+    urls = [settings.PUBLIC_BASE_URL, *settings.LOCALFAL_WEBHOOK_ORIGINS]
+    if _reached_directly(request, base_url):
+        urls.append(base_url)
+    return egress.origins(urls)
+
+
+def _reached_directly(request: HttpRequest, base_url: str) -> bool:
+    """The Host header is the client's to choose: it names this server only when it is a
+    host we serve by name (no pattern) on the port the request really arrived on, or else
+    `Host: 127.0.0.1:6379` would make Redis "this server"."""
+    _, host, port = egress.origin_of(base_url)
+    named = {name.lower().strip("[]") for name in settings.ALLOWED_HOSTS}
+    return host in named and str(port) == str(request.META.get("SERVER_PORT"))
+
+
 def deliverable(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -119,19 +167,19 @@ async def deliver(request: EmuRequest) -> None:
             "localfal: not delivering webhook of %s: not an http(s) URL", request.request_id
         )
         return
+    allowed = egress.origins([url]) if request.webhook_to_self else frozenset()
     try:
         body = encode(payload_of(request))
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as http:
-            await _deliver_with_retries(http, url, request.request_id, body)
+        await _deliver_with_retries(url, allowed, request.request_id, body)
     except Exception:  # a delivery bug must never surface in the engine
         log.exception("localfal: webhook delivery of %s crashed", request.request_id)
 
 
 async def _deliver_with_retries(
-    http: httpx.AsyncClient, url: str, request_id: str, body: bytes
+    url: str, allowed: frozenset[egress.Origin], request_id: str, body: bytes
 ) -> None:
     for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
-        if await _attempt(http, url, request_id, body):
+        if await _attempt(url, allowed, request_id, body):
             return
         if delay is None:
             break
@@ -140,12 +188,25 @@ async def _deliver_with_retries(
     log.warning("localfal: gave up delivering the webhook of %s", request_id)
 
 
-async def _attempt(http: httpx.AsyncClient, url: str, request_id: str, body: bytes) -> bool:
+async def _attempt(
+    url: str, allowed: frozenset[egress.Origin], request_id: str, body: bytes
+) -> bool:
+    """One POST, its address checked afresh: a name may resolve elsewhere an hour later."""
     # Signed afresh each time: a retry hours later must still pass the receiver's clock check.
     headers = signed_headers(request_id, body)
     try:
-        response = await http.post(url, content=body, headers=headers)
+        async with egress.stream(
+            "POST",
+            url,
+            allowed=allowed,
+            headers=headers,
+            content=body,
+            follow_redirects=False,
+            timeout=TIMEOUT_SECONDS,
+        ) as response:
+            return 200 <= response.status_code < 300
+    except egress.EgressRefused as exc:
+        log.warning("localfal: webhook %s not delivered: %s", request_id, exc)
     except httpx.HTTPError as exc:
         log.info("localfal: webhook %s not delivered: %s", request_id, type(exc).__name__)
-        return False
-    return 200 <= response.status_code < 300
+    return False

@@ -130,7 +130,7 @@ def test_submit_status_and_result_follow_the_queue_protocol(js, live_app):
     assert submitted["status_url"].startswith(f"{live_app.localfal}/queue/fal-ai/flux/requests/")
     (submit,) = requests_to(report, "POST", f"/queue/{APP}?")
     query = parse_qs(urlsplit(submit["url"]).query)
-    assert query["fal_webhook"] == ["http://127.0.0.1:9/contract-hook?a=1"]
+    assert query["fal_webhook"] == [f"{live_app.url}/contract-hook?a=1"]
     assert submit["headers"]["x-fal-queue-priority"] == "low"
     assert submit["headers"]["x-fal-runner-hint"] == "contract-tests"
     assert submit["headers"]["x-fal-request-timeout"] == "30"

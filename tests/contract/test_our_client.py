@@ -59,7 +59,7 @@ async def test_run_returns_an_image_of_the_requested_size(live_app):
 
 async def test_submit_then_follow_the_status_stream_with_logs(live_app):
     async with client_for(live_app) as fal:
-        handle = await fal.submit(FLUX, SMALL, webhook_url="http://127.0.0.1:9/contract-hook")
+        handle = await fal.submit(FLUX, SMALL, webhook_url=f"{live_app.url}/contract-hook")
         seen = [status async for status in fal.stream_status(FLUX, handle.request_id)]
         output = await fal.result(FLUX, handle.request_id)
     assert handle.gateway_request_id

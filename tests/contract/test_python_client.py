@@ -95,7 +95,7 @@ def test_submit_status_and_result_follow_the_queue_protocol(fal, live_app):
     handle = fal.submit(
         APP,
         {"prompt": PROMPT, "image_size": SMALL},
-        webhook_url="http://127.0.0.1:9/contract-hook?a=1",
+        webhook_url=f"{live_app.url}/contract-hook?a=1",
         priority="low",
         hint="contract-tests",
         start_timeout=30,

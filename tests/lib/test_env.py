@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from playground.lib.env import envbool, envchoice, envint, envlist, envstr
+from playground.lib.env import envbool, envchoice, envint, envlist, envorigins, envstr
 
 
 def test_booleans_accept_common_spellings_and_refuse_junk(monkeypatch):
@@ -34,3 +34,12 @@ def test_integers_and_choices_are_strict(monkeypatch):
         envchoice("MODE", ("local", "fal"), "local")
     monkeypatch.setenv("HOSTS", " a.example , b.example ,")
     assert envlist("HOSTS") == ["a.example", "b.example"]
+
+
+def test_origins_are_scheme_host_and_port_only(monkeypatch):
+    monkeypatch.setenv("ORIGINS", "http://127.0.0.1:9000, https://hooks.example")
+    assert envorigins("ORIGINS") == ["http://127.0.0.1:9000", "https://hooks.example"]
+    for junk in ("127.0.0.1:9000", "http://h/path", "ftp://h", "http://h:99999", "http://u@h"):
+        monkeypatch.setenv("ORIGINS", junk)
+        with pytest.raises(ImproperlyConfigured, match="ORIGINS"):
+            envorigins("ORIGINS")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import AsyncClient
 
@@ -19,6 +20,7 @@ from playground.fal.types import FalUrls
 from playground.fal.webhooks import fetch_jwks, parse_jwks, verify_webhook
 from playground.localfal import webhooks
 from playground.localfal.engine import EmuRequest, Failure
+from tests.conftest import _live_server
 
 # The live server reads the catalog from the test database, committed.
 LIVE = pytest.mark.django_db(transaction=True)
@@ -35,10 +37,10 @@ class Delivery:
 class Receiver:
     """Answers each POST with the next scripted status (then 200) and keeps what came."""
 
+    url: str
     statuses: list[int] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
-    url: str = ""
 
     def take(self, delivery: Delivery) -> int:
         with self.arrived:
@@ -52,14 +54,24 @@ class Receiver:
             return list(self.deliveries)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    received = Receiver()
+@dataclass
+class ReceiverServer:
+    """A webhook receiver on this machine for the whole module; each test gets a fresh
+    `Receiver` on it (the live server below is told this origin is allowed)."""
+
+    origin: str
+    current: Receiver | None = None
+
+
+@pytest.fixture(scope="module")
+def receiver_server() -> Iterator[ReceiverServer]:
+    holder = ReceiverServer(origin="")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            status = received.take(Delivery(dict(self.headers.items()), body))
+            assert holder.current is not None
+            status = holder.current.take(Delivery(dict(self.headers.items()), body))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -68,12 +80,32 @@ def receiver() -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    received.url = f"http://127.0.0.1:{server.server_port}/hook?source=test"
+    holder.origin = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield received
+    yield holder
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def receiver(receiver_server) -> Receiver:
+    receiver_server.current = Receiver(url=f"{receiver_server.origin}/hook?source=test")
+    return receiver_server.current
+
+
+@pytest.fixture(scope="module")
+def webhook_app(django_db_setup, django_db_blocker, tmp_path_factory, receiver_server):
+    """The live server, told that the receiver's origin (on this machine) may be called."""
+    with _live_server(
+        django_db_blocker,
+        tmp_path_factory.mktemp("live-webhooks"),
+        LOCALFAL_SPEED="0.01",
+        RUNNER_EMBEDDED="0",
+        LOCALFAL_WEBHOOK_ORIGINS=receiver_server.origin,
+        name="server-webhooks",
+    ) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +117,7 @@ def _empty_cache():
 
 async def submit(live_app, receiver: Receiver, data: dict) -> str:
     urls = FalUrls.local(live_app.localfal)
-    async with FalClient(key="local:test", urls=urls) as fal:
+    async with FalClient(key=settings.LOCALFAL_KEY, urls=urls) as fal:
         handle = await fal.submit("fal-ai/flux/schnell", data, webhook_url=receiver.url)
     return handle.request_id
 
@@ -96,11 +128,11 @@ async def live_keys(live_app) -> list[bytes]:
 
 @LIVE
 async def test_a_finished_request_delivers_a_webhook_signed_by_the_published_key(
-    live_app, receiver
+    webhook_app, receiver
 ):
-    request_id = await submit(live_app, receiver, SMALL)
+    request_id = await submit(webhook_app, receiver, SMALL)
     [delivery] = await asyncio.to_thread(receiver.wait_for, 1)
-    verify_webhook(delivery.headers, delivery.body, keys=await live_keys(live_app))
+    verify_webhook(delivery.headers, delivery.body, keys=await live_keys(webhook_app))
     assert delivery.headers["X-Fal-Webhook-Request-Id"] == request_id
     assert delivery.headers["X-Fal-Webhook-User-Id"] == "localfal"
     assert delivery.headers["Content-Type"] == "application/json"
@@ -111,21 +143,21 @@ async def test_a_finished_request_delivers_a_webhook_signed_by_the_published_key
 
 
 @LIVE
-async def test_a_receiver_that_fails_gets_the_same_body_again_freshly_signed(live_app, receiver):
+async def test_a_receiver_that_fails_gets_the_same_body_again_freshly_signed(webhook_app, receiver):
     receiver.statuses = [500]
-    await submit(live_app, receiver, SMALL)
+    await submit(webhook_app, receiver, SMALL)
     first, second = await asyncio.to_thread(receiver.wait_for, 2)
-    keys = await live_keys(live_app)
+    keys = await live_keys(webhook_app)
     verify_webhook(first.headers, first.body, keys=keys)
     verify_webhook(second.headers, second.body, keys=keys)
     assert first.body == second.body
 
 
 @LIVE
-async def test_a_failed_request_delivers_fal_error_shape(live_app, receiver):
-    request_id = await submit(live_app, receiver, {"prompt": 5})
+async def test_a_failed_request_delivers_fal_error_shape(webhook_app, receiver):
+    request_id = await submit(webhook_app, receiver, {"prompt": 5})
     [delivery] = await asyncio.to_thread(receiver.wait_for, 1)
-    verify_webhook(delivery.headers, delivery.body, keys=await live_keys(live_app))
+    verify_webhook(delivery.headers, delivery.body, keys=await live_keys(webhook_app))
     body = json.loads(delivery.body)
     assert body["request_id"] == request_id
     assert body["status"] == "ERROR"
@@ -178,7 +210,7 @@ def test_a_cancelled_request_reports_its_status_code():
 async def test_delivery_gives_up_after_ten_attempts_without_raising(receiver, settings):
     settings.LOCALFAL_SPEED = 0.0001  # the two-hour schedule in under a second
     receiver.statuses = [503] * 20
-    await webhooks.deliver(emu_request(receiver.url, output={}))
+    await webhooks.deliver(emu_request(receiver.url, output={}, webhook_to_self=True))
     assert len(receiver.deliveries) == 10
 
 
@@ -186,7 +218,7 @@ async def test_an_unreachable_receiver_is_retried_then_abandoned(settings, caplo
     settings.LOCALFAL_SPEED = 0.0
     caplog.set_level(logging.INFO, logger="playground.localfal.webhooks")
     # Port 9 (discard) is closed on test machines: every attempt is a transport error.
-    await webhooks.deliver(emu_request("http://127.0.0.1:9/hook", output={}))
+    await webhooks.deliver(emu_request("http://127.0.0.1:9/hook", output={}, webhook_to_self=True))
     assert sum("failed; retrying" in r.message for r in caplog.records) == 9
     assert "gave up" in caplog.records[-1].message
 
@@ -197,7 +229,7 @@ async def test_an_unreachable_receiver_is_retried_then_abandoned(settings, caplo
 async def test_only_http_urls_are_delivered_to(url, monkeypatch):
     attempts: list[str] = []
 
-    async def attempt(http, target, request_id, body) -> bool:
+    async def attempt(target, allowed, request_id, body) -> bool:
         attempts.append(target)
         return True
 

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from playground.catalog.models import Endpoint
 from playground.fal.endpoints import EndpointId, InvalidEndpointId
-from playground.localfal import auth
+from playground.localfal import auth, webhooks
 from playground.localfal import faults as fault_rules
 from playground.localfal.engine import EmuRequest, get_engine
 from playground.localfal.validation import fal_errors
@@ -191,6 +191,10 @@ async def prepare(
     start_timeout = start_timeout_of(request)
     if isinstance(start_timeout, HttpResponse):
         return start_timeout
+    try:
+        webhook = await webhooks.webhook_target(request, base_url(request))
+    except webhooks.WebhookRefused as exc:
+        return detail(str(exc), 400, error_type="bad_request")
     rules, source = request_faults(request)
     return EmuRequest(
         endpoint_id=endpoint_id.full,
@@ -203,7 +207,8 @@ async def prepare(
         base_url=base_url(request),
         faults=rules,
         fault_source=source,
-        webhook_url=request.GET.get("fal_webhook"),
+        webhook_url=webhook.url,
+        webhook_to_self=webhook.to_self,
         priority=request.headers.get("X-Fal-Queue-Priority", "normal"),
         owner=owner_of(request),
     )
