@@ -15,6 +15,7 @@ from django.utils import timezone
 from playground.jobs.models import Generation
 from tests.gallery.conftest import finished
 from tests.jobs.conftest import submit
+from tests.support import body
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +137,7 @@ def test_the_png_download_carries_the_parameters(client_alice, alice):
     with asset.file.open("rb") as again:
         assert again.read() == stored  # the stored file is never changed
     inline = client_alice.get(asset.file.url)
-    assert b"".join(inline.streaming_content) == stored
+    assert body(inline) == stored
 
 
 def test_a_broken_png_is_downloaded_as_stored(client_alice, alice):
@@ -164,7 +165,7 @@ def test_bulk_download_is_a_zip_with_files_and_metadata(client_alice, alice):
         reverse("gallery:bulk"), {"action": "download", "g": [str(one.code), str(two.code)]}
     )
     assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(body(response)))
     names = archive.namelist()
     assert len([n for n in names if n.endswith("metadata.json")]) == 2
     assert len([n for n in names if n.endswith(".png")]) == 2
