@@ -7,6 +7,16 @@ import zlib
 from functools import cache
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
+
+SANDBOX = "sandbox; default-src 'none'"  # the CSP of every stored file we serve
+HTML = b"<!doctype html><script>fetch('/accounts/keys/').then(r => r.text())</script>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
+
+
+def emulator_key() -> dict[str, str]:
+    """The Authorization header the emulator of this install accepts."""
+    return {"Authorization": f"Key {settings.LOCALFAL_KEY}"}
 
 
 def body(response) -> bytes:

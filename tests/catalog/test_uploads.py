@@ -171,17 +171,6 @@ def test_uploads_are_remembered_for_the_recent_picker(client_alice, fake_storage
     assert "http://fal.test/files/second.png" in recent
 
 
-@pytest.fixture
-def no_decoding(monkeypatch):
-    """Pillow's pixel decoding fails the test if anything gets that far."""
-    from PIL import ImageFile
-
-    def load(self):
-        raise AssertionError("the picture was decoded")
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-
-
 @pytest.mark.parametrize("query", ["?media=image", ""])
 def test_a_huge_picture_is_refused_with_a_clear_400_before_decoding(
     client_alice, fake_storage, no_decoding, query

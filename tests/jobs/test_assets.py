@@ -8,28 +8,15 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
-from PIL import ImageFile
 
 from playground.gallery.actions import set_visibility
 from playground.jobs.assets import Found, copy_assets, describe, store_asset
 from playground.jobs.models import EventKind, MediaKind, Visibility
 from tests.gallery.conftest import png_bytes
 from tests.jobs.conftest import submit
-from tests.support import body, bomb_png
+from tests.support import HTML, SANDBOX, body, bomb_png
 
 pytestmark = pytest.mark.django_db
-SANDBOX = "sandbox; default-src 'none'"
-HTML = b"<!doctype html><script>fetch('/accounts/keys/').then(r => r.text())</script>"
-
-
-@pytest.fixture
-def no_decoding(monkeypatch):
-    """Pillow's pixel decoding fails the test if anything gets that far."""
-
-    def load(self):
-        raise AssertionError("the picture was decoded")
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
 
 
 def stored(generation, data: bytes, declared: str, path: str = "html"):

@@ -8,9 +8,7 @@ import pytest
 from django.test import RequestFactory
 
 from playground.lib import serving
-from tests.support import body
-
-SANDBOX = "sandbox; default-src 'none'"
+from tests.support import SANDBOX, body
 
 
 def serve(content_type: str, data: bytes = b"0123456789", name: str = "f.bin", **headers):

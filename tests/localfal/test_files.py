@@ -14,22 +14,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.test import AsyncClient
-from PIL import ImageFile
 
 from playground.localfal import files, media, uploads
 from playground.localfal.engine import reset_engine
-from tests.support import abody, bomb_png
+from tests.support import HTML, SANDBOX, SVG, abody, bomb_png, emulator_key
 
-SANDBOX = "sandbox; default-src 'none'"
 INITIATE = "/localfal/rest/storage/upload/initiate?storage_type=fal-cdn-v3"
 INITIATE_MULTIPART = "/localfal/rest/storage/upload/initiate-multipart?storage_type=fal-cdn-v3"
-HTML = b"<html><body><script>fetch('/accounts/keys/')</script></body></html>"
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
 MB = 1024 * 1024
-
-
-def key() -> dict[str, str]:
-    return {"Authorization": f"Key {django_settings.LOCALFAL_KEY}"}
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +40,7 @@ async def initiate(client: AsyncClient, name: str, content_type: str, url: str =
         url,
         json.dumps({"file_name": name, "content_type": content_type}),
         content_type="application/json",
-        headers=key(),
+        headers=emulator_key(),
     )
     return response
 
@@ -237,16 +229,6 @@ async def test_expired_files_are_gone_and_swept_away(settings):
 
 
 # -- pictures too large to decode ---------------------------------------------------------------
-@pytest.fixture
-def no_decoding(monkeypatch):
-    """Pillow's pixel decoding fails the test if anything gets that far."""
-
-    def load(self):
-        raise AssertionError("the picture was decoded")
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-
-
 def test_a_huge_picture_is_refused_before_decoding(no_decoding):
     with pytest.raises(media.InputTooLarge, match=r"144\.0 megapixels; the limit is 40"):
         media.load_image(bomb_png())
@@ -266,7 +248,7 @@ async def test_the_edit_endpoint_answers_422_image_too_large_without_decoding(no
         "/localfal/run/fal-ai/image-editing/cartoonify",
         json.dumps({"image_url": picture}),
         content_type="application/json",
-        headers=key(),
+        headers=emulator_key(),
     )
     assert response.status_code == 422
     assert response["X-Fal-Error-Type"] == "image_too_large"

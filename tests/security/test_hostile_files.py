@@ -13,18 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
 
-from tests.support import bomb_png
+from tests.support import HTML, SANDBOX, SVG, bomb_png, emulator_key
 
-SANDBOX = "sandbox; default-src 'none'"
-HTML = b"<!doctype html><script>fetch('/accounts/keys/').then(r => r.text())</script>"
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
 MB = 1024 * 1024
-
-
-def key() -> dict[str, str]:
-    return {"Authorization": f"Key {settings.LOCALFAL_KEY}"}
 
 
 def initiate(base: str, name: str, content_type: str, *, multipart: bool = False) -> dict:
@@ -32,7 +24,7 @@ def initiate(base: str, name: str, content_type: str, *, multipart: bool = False
     response = httpx.post(
         f"{base}/rest/storage/upload/{kind}?storage_type=fal-cdn-v3",
         json={"file_name": name, "content_type": content_type},
-        headers=key(),
+        headers=emulator_key(),
         timeout=10,
     )
     assert response.status_code == 200, response.text
@@ -84,7 +76,7 @@ def test_the_python_clients_cdn_path_serves_html_as_a_download_too(live_app):
     token = httpx.post(
         f"{live_app.localfal}/rest/storage/auth/token?storage_type=fal-cdn-v3",
         json={},
-        headers=key(),
+        headers=emulator_key(),
     ).json()
     stored = httpx.post(
         f"{token['base_url']}/files/upload",
@@ -135,14 +127,18 @@ def test_a_png_is_still_inline_and_seekable(live_app):
 
 
 # -- decompression bombs ----------------------------------------------------------------------
-def test_a_140_kb_png_of_144_megapixels_is_refused_not_decoded(live_app):
-    picture = "data:image/png;base64," + base64.b64encode(bomb_png()).decode()
-    response = httpx.post(
-        f"{live_app.localfal}/run/fal-ai/image-editing/cartoonify",
-        json={"image_url": picture},
-        headers=key(),
+def edit(base: str, image_url: str) -> httpx.Response:
+    return httpx.post(
+        f"{base}/run/fal-ai/image-editing/cartoonify",
+        json={"image_url": image_url},
+        headers=emulator_key(),
         timeout=60,
     )
+
+
+def test_a_140_kb_png_of_144_megapixels_is_refused_not_decoded(live_app):
+    picture = "data:image/png;base64," + base64.b64encode(bomb_png()).decode()
+    response = edit(live_app.localfal, picture)
     assert response.status_code == 422
     assert response.headers["x-fal-error-type"] == "image_too_large"
     assert "the limit is 40 megapixels" in response.json()["detail"][0]["msg"]
@@ -151,12 +147,7 @@ def test_a_140_kb_png_of_144_megapixels_is_refused_not_decoded(live_app):
 
 def test_a_bomb_uploaded_to_the_cdn_is_refused_when_a_model_reads_it(live_app):
     file_url = upload(live_app.localfal, "small.png", bomb_png(), "image/png")
-    response = httpx.post(
-        f"{live_app.localfal}/run/fal-ai/image-editing/cartoonify",
-        json={"image_url": file_url},
-        headers=key(),
-        timeout=60,
-    )
+    response = edit(live_app.localfal, file_url)
     assert response.status_code == 422
     assert response.headers["x-fal-error-type"] == "image_too_large"
 
@@ -225,7 +216,7 @@ def test_storage_stops_at_its_quota_with_a_clear_507(small_emulator):
     refused = httpx.post(
         f"{base}/rest/storage/upload/initiate?storage_type=fal-cdn-v3",
         json={"file_name": "more.bin", "content_type": "application/octet-stream"},
-        headers=key(),
+        headers=emulator_key(),
     )
     assert refused.status_code == 507
     assert "storage is full" in json.loads(refused.content)["detail"]
