@@ -247,8 +247,23 @@ LOCALFAL_MAX_UPLOAD_BYTES = envint("LOCALFAL_MAX_UPLOAD_BYTES", 200 * 1024 * 102
 # A submit's fal_webhook must resolve to public addresses or be this server itself; these
 # origins (scheme://host:port) are accepted too, e.g. a receiver on this machine in tests.
 LOCALFAL_WEBHOOK_ORIGINS = envorigins("LOCALFAL_WEBHOOK_ORIGINS")
+# Files uploaded to (or made by) the emulator are deleted after this many days, like the
+# URLs of fal's CDN, which are kept at least 7 days.
+LOCALFAL_FILE_TTL_DAYS = envfloat("LOCALFAL_FILE_TTL_DAYS", 7.0)
+# Total bytes the emulator's storage holds; uploads beyond it answer 507 until files expire.
+LOCALFAL_STORAGE_QUOTA_BYTES = envint("LOCALFAL_STORAGE_QUOTA_BYTES", 5 * 1024**3)
 # The emulator's realtime endpoint closes a connection that sent nothing for this long.
 LOCALFAL_REALTIME_IDLE_SECONDS = envfloat("LOCALFAL_REALTIME_IDLE_SECONDS", 60.0)
+
+# --- files -------------------------------------------------------------------------------------
+# Pictures with more pixels than this are never decoded (a 140 KB PNG can declare 144 MP
+# and take 1.3 GB once decoded): uploads and emulator inputs are refused, outputs are
+# stored without a preview.
+IMAGE_MAX_PIXELS = envint("IMAGE_MAX_PIXELS", 40_000_000)
+# Files one person may upload (for file inputs) per hour.
+UPLOADS_PER_HOUR = envint("UPLOADS_PER_HOUR", 120)
+# Largest zip of generations the gallery builds for one download (bytes of the files in it).
+EXPORT_MAX_BYTES = envint("EXPORT_MAX_BYTES", 2 * 1024**3)
 
 # --- the realtime playground --------------------------------------------------------------
 # The relay closes its fal connection after this long without input (it reopens on demand).

@@ -74,6 +74,18 @@ def live_user(django_user_model):
     return make
 
 
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Pillow's pixel decoding fails the test if anything gets that far (pictures past
+    IMAGE_MAX_PIXELS must be refused from their header alone)."""
+    from PIL import ImageFile
+
+    def load(self):
+        raise AssertionError("the picture was decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"

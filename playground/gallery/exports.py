@@ -7,16 +7,22 @@ import io
 import json
 import logging
 import zipfile
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 from playground.jobs.models import Generation, MediaAsset
+from playground.lib.images import ImageTooLarge, open_image
+from playground.lib.serving import in_thread
 
 log = logging.getLogger(__name__)
 PNG_KEY = "parameters"  # the tEXt key A1111-style tools read parameters from
 ZIP_LIMIT = 200
+ZIP_CHUNK_BYTES = 256 * 1024
 
 
 def metadata(generation: Generation) -> dict[str, Any]:
@@ -77,14 +83,14 @@ def sidecar_response(generation: Generation) -> HttpResponse:
 def png_with_parameters(asset: MediaAsset) -> bytes | None:
     """The stored PNG re-saved with the generation's input in a `parameters` text chunk,
     pixels untouched; None when the file is not a readable PNG (served as stored)."""
-    from PIL import Image, PngImagePlugin, UnidentifiedImageError
+    from PIL import PngImagePlugin, UnidentifiedImageError
 
     info = PngImagePlugin.PngInfo()
     info.add_text(PNG_KEY, json.dumps(asset.generation.input, ensure_ascii=False))
     info.add_text("generation", str(asset.generation.code))
     info.add_text("model", asset.generation.endpoint_id)
     try:
-        with asset.file.open("rb") as stored, Image.open(stored) as image:
+        with asset.file.open("rb") as stored, open_image(stored) as image:
             if image.format != "PNG":
                 return None
             for key, value in image.info.items():
@@ -93,6 +99,8 @@ def png_with_parameters(asset: MediaAsset) -> bytes | None:
             out = io.BytesIO()
             image.save(out, format="PNG", pnginfo=info)
             return out.getvalue()
+    except ImageTooLarge:
+        return None  # never decoded: the file goes out as the model made it
     except (OSError, UnidentifiedImageError, ValueError):
         log.warning("could not add parameters to %s", asset.file.name, exc_info=True)
         return None
@@ -107,24 +115,95 @@ def download_bytes(asset: MediaAsset) -> bytes:
         return stored.read()
 
 
-def zip_response(generations: list[Generation]) -> FileResponse:
-    """One folder per generation: its files (PNGs with parameters) and metadata.json.
-    Built in a temporary file, so big exports do not sit in memory."""
-    import tempfile
-
-    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for generation in generations:
-            folder = f"{generation.created:%Y-%m-%d}-{generation.code}"
-            data = json.dumps(metadata(generation), indent=2, ensure_ascii=False, default=str)
-            archive.writestr(f"{folder}/metadata.json", data)
-            for asset in generation.assets.all():
-                name = PurePosixPath(asset.file.name).name
-                try:
-                    archive.writestr(f"{folder}/{name}", download_bytes(asset))
-                except OSError:
-                    log.warning("missing file %s left out of a zip", asset.file.name)
-    spool.seek(0)
-    return FileResponse(
-        spool, as_attachment=True, filename="generations.zip", content_type="application/zip"
+def zip_too_large(generations: list[Generation]) -> str:
+    """Why these generations cannot be zipped (over EXPORT_MAX_BYTES), or ""."""
+    total = sum(asset.bytes or 0 for g in generations for asset in g.assets.all())
+    limit = settings.EXPORT_MAX_BYTES
+    if total <= limit:
+        return ""
+    return (
+        f"These {len(generations)} generations hold {_megabytes(total)} of files, more than "
+        f"one download may ({_megabytes(limit)}). Select fewer and download them in parts."
     )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB"
+
+
+def zip_response(generations: list[Generation]) -> StreamingHttpResponse:
+    """One folder per generation: its files (PNGs with parameters) and metadata.json.
+
+    Streamed as it is written, one file at a time (check `zip_too_large` first): nothing
+    but the file being added is held in memory, and nothing waits on disk."""
+    entries = [entry for generation in generations for entry in _zip_entries(generation)]
+    response = StreamingHttpResponse(
+        in_thread(_zip_chunks(entries)), content_type="application/zip"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, "generations.zip")
+    return response
+
+
+def _zip_entries(generation: Generation) -> list[tuple[str, bytes | MediaAsset]]:
+    """(name in the zip, content) of a generation; the database is read here, in the
+    request, so the stream only reads files."""
+    folder = f"{generation.created:%Y-%m-%d}-{generation.code}"
+    data = json.dumps(metadata(generation), indent=2, ensure_ascii=False, default=str)
+    entries: list[tuple[str, bytes | MediaAsset]] = [(f"{folder}/metadata.json", data.encode())]
+    for asset in generation.assets.all():
+        entries.append((f"{folder}/{PurePosixPath(asset.file.name).name}", asset))
+    return entries
+
+
+def _zip_chunks(entries: list[tuple[str, bytes | MediaAsset]]) -> Iterator[bytes]:
+    """The zip, in pieces of about ZIP_CHUNK_BYTES, as it is written (zipfile writes to a
+    stream it cannot seek with data descriptors after each file)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries:
+            chunks = _content_chunks(content)
+            try:
+                first = next(chunks, b"")
+            except OSError:
+                log.warning("missing file %s left out of a zip", name)
+                continue
+            with archive.open(name, "w", force_zip64=True) as out:
+                out.write(first)
+                for chunk in chunks:
+                    out.write(chunk)
+                    yield from sink.drain(ZIP_CHUNK_BYTES)
+            yield from sink.drain(ZIP_CHUNK_BYTES)
+    yield from sink.drain(0)
+
+
+def _content_chunks(content: bytes | MediaAsset) -> Iterator[bytes]:
+    if isinstance(content, bytes):
+        yield content
+        return
+    if content.content_type == "image/png":
+        yield download_bytes(content)  # re-encoded with its parameters: one file at a time
+        return
+    with content.file.open("rb") as stored:
+        while chunk := stored.read(ZIP_CHUNK_BYTES):
+            yield chunk
+
+
+class _Sink:
+    """A write-only stream the zip is written into and taken out of in pieces."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> int:
+        self._pieces.append(bytes(data))
+        self._size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self, at_least: int) -> Iterator[bytes]:
+        if self._size and self._size >= at_least:
+            yield b"".join(self._pieces)
+            self._pieces, self._size = [], 0

@@ -19,6 +19,8 @@ from PIL import Image, UnidentifiedImageError
 
 from playground.fal.errors import FalError
 from playground.jobs.models import EventKind, Generation, MediaAsset, MediaKind
+from playground.lib import serving
+from playground.lib.images import ImageTooLarge, check_size, open_image, sniff_image_type
 
 log = logging.getLogger(__name__)
 MAX_ASSETS = 50
@@ -79,6 +81,11 @@ async def copy_assets(
         asset = await files.run(prepare_asset, generation, position, item, data, declared)
         await db.run(asset.save)
         assets.append(asset)
+        if asset.note:
+            payload = {"message": f"{item.path}: {asset.note}", "path": item.path}
+            await db.run(
+                actions.record_event, generation=generation, kind=EventKind.ERROR, payload=payload
+            )
     return assets
 
 
@@ -109,6 +116,7 @@ def prepare_asset(
         bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+    asset.note = described.note  # not a column: copy_assets records it as an event
     name = f"{position:02d}-{item.path.replace('.', '-') or 'file'}{described.extension}"
     asset.file.save(name, ContentFile(data), save=False)
     if described.thumbnail:
@@ -127,41 +135,54 @@ class Described:
     height: int | None = None
     duration: float | None = None
     thumbnail: bytes | None = None
+    note: str = ""  # why it has no preview, for the generation's events
 
 
 def describe(data: bytes, declared: str) -> Described:
-    """What the bytes really are: an image (Pillow), audio/video (PyAV), text, or a file."""
-    if not declared.startswith(("audio/", "video/")):
+    """What the bytes really are: an image (Pillow), audio/video (PyAV), text, or a file.
+
+    The stored type comes from the bytes: a declared picture, sound or video that is none
+    is a plain file, so nothing but real media is ever served inline (lib/serving.py)."""
+    declared = serving.media_type(declared)
+    picture = sniff_image_type(data)
+    if picture or not declared.startswith(("audio/", "video/")):
         image = _as_image(data)
         if image:
             return image
-    media = _as_audio_or_video(data)
+    media = None if picture else _as_audio_or_video(data)  # ffmpeg would decode a picture
     if media:
         return media
     if declared.startswith("text/") or declared in ("application/json",):
         return Described(MediaKind.TEXT, declared, mimetypes.guess_extension(declared) or ".txt")
-    content_type = declared or "application/octet-stream"
-    return Described(
-        MediaKind.FILE, content_type, mimetypes.guess_extension(content_type) or ".bin"
-    )
+    if not declared or declared.startswith(("image/", "audio/", "video/")):
+        declared = "application/octet-stream"
+    return Described(MediaKind.FILE, declared, mimetypes.guess_extension(declared) or ".bin")
 
 
 def _as_image(data: bytes) -> Described | None:
+    """An image with its thumbnail; past IMAGE_MAX_PIXELS, its header only (no decoding)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(data) as image:
+            described = _image_header(image)
             image.load()
-            fmt = (image.format or "PNG").lower()
-            content_type = Image.MIME.get(image.format or "", f"image/{fmt}")
-            return Described(
-                MediaKind.IMAGE,
-                content_type,
-                mimetypes.guess_extension(content_type) or f".{fmt}",
-                width=image.width,
-                height=image.height,
-                thumbnail=_thumbnail(image),
-            )
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            described.thumbnail = _thumbnail(image)
+            return described
+    except ImageTooLarge as exc:
+        return _too_large_image(data, exc)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
+
+
+def _image_header(image: Image.Image) -> Described:
+    fmt = (image.format or "PNG").lower()
+    content_type = Image.MIME.get(image.format or "", f"image/{fmt}")
+    return Described(
+        MediaKind.IMAGE,
+        content_type,
+        mimetypes.guess_extension(content_type) or f".{fmt}",
+        width=image.width,
+        height=image.height,
+    )
 
 
 def _thumbnail(image: Image.Image) -> bytes:
@@ -172,19 +193,28 @@ def _thumbnail(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+_AUDIO_TYPES = {
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "ogg": "audio/ogg",
+    "mov": "audio/mp4",
+    "matroska": "audio/webm",
+}
+
+
 def _as_audio_or_video(data: bytes) -> Described | None:
     import av
 
     try:
         with av.open(io.BytesIO(data)) as container:
+            fmt = container.format.name.split(",")[0]
+            if fmt.endswith("_pipe") or fmt == "image2":
+                return None  # a still picture Pillow could not read (SVG...): a file
             seconds = container.duration / 1_000_000 if container.duration else None
-            if container.streams.video:
+            if container.streams.video and container.streams.video[0].codec_context:
                 return _video(container, seconds)
             if container.streams.audio:
-                fmt = container.format.name.split(",")[0]
-                content_type = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg"}.get(
-                    fmt, f"audio/{fmt}"
-                )
+                content_type = _AUDIO_TYPES.get(fmt, f"audio/{fmt}")
                 ext = mimetypes.guess_extension(content_type) or f".{fmt}"
                 return Described(MediaKind.AUDIO, content_type, ext, duration=seconds)
     except (av.error.FFmpegError, ValueError, OSError):
@@ -193,17 +223,35 @@ def _as_audio_or_video(data: bytes) -> Described | None:
 
 
 def _video(container: Any, seconds: float | None) -> Described:
+    """A video and its poster (the first frame), unless its frames are over the limit."""
     stream = container.streams.video[0]
-    poster = None
+    width = stream.codec_context.width or None
+    height = stream.codec_context.height or None
+    described = Described(
+        MediaKind.VIDEO, "video/mp4", ".mp4", width=width, height=height, duration=seconds
+    )
+    try:
+        check_size(width, height)
+    except ImageTooLarge as exc:
+        described.note = f"{exc} It is stored without a preview."
+        return described
     for frame in container.decode(stream):
-        poster = _thumbnail(frame.to_image())
+        described.thumbnail = _thumbnail(frame.to_image())
         break
+    return described
+
+
+def _too_large_image(data: bytes, error: ImageTooLarge) -> Described:
+    """Kept as the model made it, never decoded: the type from its magic bytes."""
+    content_type = sniff_image_type(data)
+    if not content_type:
+        return Described(MediaKind.FILE, "application/octet-stream", ".bin", note=str(error))
+    width, height = error.size or (None, None)
     return Described(
-        MediaKind.VIDEO,
-        "video/mp4",
-        ".mp4",
-        width=stream.codec_context.width or None,
-        height=stream.codec_context.height or None,
-        duration=seconds,
-        thumbnail=poster,
+        MediaKind.IMAGE,
+        content_type,
+        mimetypes.guess_extension(content_type) or ".img",
+        width=width,
+        height=height,
+        note=f"{error} It is stored without a preview.",
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +17,7 @@ from playground.jobs import actions
 from playground.jobs.access import generation_for
 from playground.jobs.models import Generation, Mode
 from playground.jobs.panel import full_context
+from playground.lib import serving
 
 RECENT = 8
 MODE_FIELD = "__mode"  # not a schema property: never sent to fal
@@ -104,7 +105,10 @@ def asset_file(request: HttpRequest, code: str, name: str) -> HttpResponse:
 
 
 def serve_asset(request: HttpRequest, generation: Generation, name: str) -> HttpResponse:
-    """The file `name` of `generation` (its output or thumbnail), after access checks."""
+    """The file `name` of `generation` (its output or thumbnail), after access checks.
+
+    Served by `serving.file_response`: inline only for pictures, audio and video; an output
+    that is HTML, SVG or anything else is a download and never runs as a page of ours."""
     from playground.gallery.exports import download_bytes
 
     path = f"generations/{generation.code}/{name}"
@@ -116,11 +120,21 @@ def serve_asset(request: HttpRequest, generation: Generation, name: str) -> Http
     download = request.GET.get("download") == "1"
     if download and field is asset.file and asset.content_type == "image/png":
         # Made on the way out: the stored file stays exactly what the model returned.
-        response = HttpResponse(download_bytes(asset), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response = serving.bytes_response(
+            download_bytes(asset), content_type=content_type, filename=name, download=True
+        )
     else:
-        response = FileResponse(
-            field.open("rb"), content_type=content_type, as_attachment=download, filename=name
+        try:
+            handle = field.open("rb")
+        except FileNotFoundError:
+            raise Http404("No such file") from None
+        response = serving.file_response(
+            request,
+            handle,
+            size=handle.size,
+            content_type=content_type,
+            filename=name,
+            download=download,
         )
     response["Cache-Control"] = "private, max-age=86400"
     return response

@@ -1,7 +1,10 @@
-"""The emulator's CDN: stored files, pending uploads, and fetching input files.
+"""The emulator's CDN: stored files, their expiry and quota, and fetching input files.
 
 Files live in Django's default storage under `localfal/files/<key>/<name>` and are served
-at `<base>/cdn/files/<key>/<name>`, like fal's v3.fal.media URLs.
+at `<base>/cdn/files/<key>/<name>`, like fal's v3.fal.media URLs. They expire after
+LOCALFAL_FILE_TTL_DAYS, and uploads stop at LOCALFAL_STORAGE_QUOTA_BYTES: the emulator is
+reachable from outside and must not become free file hosting. Uploads in progress are in
+`uploads.py`.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 import httpx
-from django.core.files.base import ContentFile
+from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 
 from playground.lib import egress
@@ -46,9 +49,15 @@ def storage_path(key: str, name: str) -> str:
 
 def save(data: bytes, name: str, *, key: str | None = None) -> tuple[str, str]:
     """Store bytes; returns (key, name) for the public URL."""
+    return save_file(ContentFile(data), name, key=key)
+
+
+def save_file(content: File, name: str, *, key: str | None = None) -> tuple[str, str]:
+    """Store a file-like `content` chunk by chunk; returns (key, name)."""
     key = key or new_key()
     name = safe_name(name)
-    default_storage.save(storage_path(key, name), ContentFile(data))
+    path = default_storage.save(storage_path(key, name), content)
+    store.add(default_storage.size(path))
     return key, name
 
 
@@ -62,48 +71,91 @@ def exists(key: str, name: str) -> bool:
     )
 
 
-# -- uploads in progress ------------------------------------------------------------------
-@dataclass
-class PendingUpload:
-    key: str
-    name: str
-    content_type: str
-    created: float = field(default_factory=time.monotonic)
-    parts: dict[int, bytes] = field(default_factory=dict)
+def open_stored(key: str, name: str) -> File | None:
+    """The stored file, open for reading; None when missing or expired."""
+    if not exists(key, name):
+        return None
+    path = storage_path(key, name)
+    if _expired(path, time.time() - ttl_seconds()):
+        return None  # the sweep deletes it; until then it is gone all the same
+    return default_storage.open(path, "rb")
 
 
-class UploadBook:
-    """Upload tokens handed out by `initiate`, valid for an hour, thread-safe."""
+# -- expiry and quota -----------------------------------------------------------------------
+def ttl_seconds() -> float:
+    return settings.LOCALFAL_FILE_TTL_DAYS * 86400
 
-    TTL = 3600
+
+def _expired(path: str, cutoff: float) -> bool:
+    try:
+        return default_storage.get_modified_time(path).timestamp() < cutoff
+    except FileNotFoundError:
+        return True
+
+
+class Store:
+    """Bytes held under PREFIX: recounted by a sweep that also deletes expired files (at
+    most once a minute per process, on uploads), and added to by every save in between."""
+
+    SWEEP_SECONDS = 60.0
 
     def __init__(self) -> None:
-        self._pending: dict[str, PendingUpload] = {}
+        self.used = 0
+        self._swept_at = float("-inf")
         self._lock = threading.Lock()
 
-    def start(self, name: str, content_type: str) -> tuple[str, PendingUpload]:
-        token = secrets.token_urlsafe(24)
-        upload = PendingUpload(key=new_key(), name=safe_name(name), content_type=content_type)
+    def add(self, size: int) -> None:
         with self._lock:
-            self._expire()
-            self._pending[token] = upload
-        return token, upload
+            self.used += size
 
-    def get(self, token: str) -> PendingUpload | None:
+    def room(self) -> int:
+        """Bytes that may still be stored; sweeps first when a minute has passed."""
+        self.maybe_sweep()
+        return settings.LOCALFAL_STORAGE_QUOTA_BYTES - self.used
+
+    def maybe_sweep(self) -> None:
+        now = time.monotonic()
         with self._lock:
-            return self._pending.get(token)
-
-    def finish(self, token: str) -> PendingUpload | None:
+            if now - self._swept_at < self.SWEEP_SECONDS:
+                return
+            self._swept_at = now
+        used = sweep()
         with self._lock:
-            return self._pending.pop(token, None)
+            self.used = used
 
-    def _expire(self) -> None:
-        cutoff = time.monotonic() - self.TTL
-        for token in [t for t, u in self._pending.items() if u.created < cutoff]:
-            del self._pending[token]
+    def reset(self) -> None:
+        """Forget the count (tests): the next upload sweeps and recounts."""
+        with self._lock:
+            self.used, self._swept_at = 0, float("-inf")
 
 
-uploads = UploadBook()
+def sweep() -> int:
+    """Delete stored files older than LOCALFAL_FILE_TTL_DAYS; the bytes of those kept."""
+    from playground.localfal.uploads import sweep_incoming
+
+    sweep_incoming()
+    cutoff, used = time.time() - ttl_seconds(), 0
+    try:
+        keys, _ = default_storage.listdir(PREFIX)
+    except FileNotFoundError:
+        return 0
+    for key in keys:
+        folder = f"{PREFIX}/{key}"
+        _, names = default_storage.listdir(folder)
+        kept = 0
+        for name in names:
+            path = f"{folder}/{name}"
+            if _expired(path, cutoff):
+                default_storage.delete(path)
+            else:
+                used += default_storage.size(path)
+                kept += 1
+        if not kept:
+            default_storage.delete(folder)  # FileSystemStorage removes an empty folder
+    return used
+
+
+store = Store()
 
 
 # -- fetching input files -----------------------------------------------------------------
@@ -122,10 +174,10 @@ def fetch_input(url: str) -> bytes:
 
 
 def _read_local(key: str, name: str) -> bytes:
-    path = storage_path(key, name)
-    if not default_storage.exists(path):
+    handle = open_stored(key, name)
+    if handle is None:
         raise InputFileError(f"file not found: {name}")
-    with default_storage.open(path, "rb") as handle:
+    with handle:
         return handle.read()
 
 

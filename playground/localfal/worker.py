@@ -35,7 +35,7 @@ def resolve_seed(data: dict[str, Any]) -> int:
 
 def run_app(request: EmuRequest, log_line: Callable[[str], None]) -> Any:
     """Output JSON for the request, or a Failure; runs on an executor thread."""
-    from playground.localfal.media import MediaError
+    from playground.localfal.media import InputTooLarge, MediaError
     from playground.localfal.outputs import InputFileError as OutputInputError
     from playground.localfal.outputs import OutputContext, build_output
 
@@ -64,10 +64,12 @@ def run_app(request: EmuRequest, log_line: Callable[[str], None]) -> Any:
         return build_output(request.output_schema, context)
     except (OutputInputError, files.InputFileError) as exc:
         return _input_failure(str(exc))
+    except InputTooLarge as exc:
+        return _input_failure(str(exc), "image_too_large")  # fal's type for this
     except MediaError as exc:
         return _input_failure(str(exc))
 
 
-def _input_failure(message: str) -> Failure:
-    detail = [{"loc": ["body"], "msg": message, "type": "file_download_error"}]
-    return Failure(message, "file_download_error", 422, {"detail": detail})
+def _input_failure(message: str, error_type: str = "file_download_error") -> Failure:
+    detail = [{"loc": ["body"], "msg": message, "type": error_type}]
+    return Failure(message, error_type, 422, {"detail": detail})

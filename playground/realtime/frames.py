@@ -24,6 +24,10 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from PIL import UnidentifiedImageError
+
+from playground.lib.images import ImageTooLarge, open_image
+
 MAX_FRAME_BYTES = 8 * 1024 * 1024
 _SEQ = struct.Struct(">I")
 _SNIFF = (
@@ -70,7 +74,19 @@ def parse_input(message: bytes) -> InputFrame:
     content_type = next((kind for magic, kind in _SNIFF if picture.startswith(magic)), "")
     if not content_type:
         raise BadFrame("A frame's picture must be JPEG, PNG or WebP.")
+    _check_pixels(picture)
     return InputFrame(seq, picture, content_type)
+
+
+def _check_pixels(picture: bytes) -> None:
+    """Refuse a frame whose header declares too many pixels (reads the header only): a
+    small file can decode to gigabytes wherever it is decoded next."""
+    try:
+        open_image(picture).close()
+    except ImageTooLarge as exc:
+        raise BadFrame(str(exc)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise BadFrame("A frame's picture could not be read.") from None
 
 
 def pack_input(seq: int, picture: bytes) -> bytes:

@@ -15,6 +15,7 @@ from PIL import Image
 from playground.catalog.views import uploads
 from playground.fal.config import client_from_settings
 from playground.fal.retry import RetryPolicy
+from tests.support import bomb_png
 
 pytestmark = pytest.mark.django_db
 UPLOAD_URL = reverse("catalog:upload")
@@ -168,3 +169,43 @@ def test_uploads_are_remembered_for_the_recent_picker(client_alice, fake_storage
     recent = html.content.decode().split('id="recent-uploads"', 1)[1]
     assert recent.index("second.png") < recent.index("first.png")
     assert "http://fal.test/files/second.png" in recent
+
+
+@pytest.mark.parametrize("query", ["?media=image", ""])
+def test_a_huge_picture_is_refused_with_a_clear_400_before_decoding(
+    client_alice, fake_storage, no_decoding, query
+):
+    response = upload(client_alice, bomb_png(), "small-file.png", "image/png", query)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "The image has 144.0 megapixels; the limit is 40 megapixels. "
+        "Scale it down and upload it again."
+    )
+    assert fake_storage == {}
+
+
+@pytest.fixture
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_uploads_past_the_hourly_limit_get_a_clear_429(
+    client_alice, fake_storage, settings, fresh_cache, django_user_model
+):
+    settings.UPLOADS_PER_HOUR = 2
+    for number in range(2):
+        assert upload(client_alice, png_bytes(), f"{number}.png", "image/png").status_code == 200
+
+    refused = upload(client_alice, png_bytes(), "2.png", "image/png")
+
+    assert refused.status_code == 429
+    assert refused.json()["error"].startswith("You have made 2 uploads this hour, the limit.")
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert "2.png" not in fake_storage
+    client_alice.force_login(django_user_model.objects.create_user("dora"))
+    assert upload(client_alice, png_bytes(), "3.png", "image/png").status_code == 200

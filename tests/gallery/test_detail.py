@@ -15,6 +15,7 @@ from django.utils import timezone
 from playground.jobs.models import Generation
 from tests.gallery.conftest import finished
 from tests.jobs.conftest import submit
+from tests.support import body
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +137,7 @@ def test_the_png_download_carries_the_parameters(client_alice, alice):
     with asset.file.open("rb") as again:
         assert again.read() == stored  # the stored file is never changed
     inline = client_alice.get(asset.file.url)
-    assert b"".join(inline.streaming_content) == stored
+    assert body(inline) == stored
 
 
 def test_a_broken_png_is_downloaded_as_stored(client_alice, alice):
@@ -164,12 +165,54 @@ def test_bulk_download_is_a_zip_with_files_and_metadata(client_alice, alice):
         reverse("gallery:bulk"), {"action": "download", "g": [str(one.code), str(two.code)]}
     )
     assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert response["Content-Disposition"] == 'attachment; filename="generations.zip"'
+    assert response.streaming and response.is_async  # written as it is sent
+    archive = zipfile.ZipFile(io.BytesIO(body(response)))
+    assert archive.testzip() is None
     names = archive.namelist()
     assert len([n for n in names if n.endswith("metadata.json")]) == 2
     assert len([n for n in names if n.endswith(".png")]) == 2
     folder = next(n for n in names if str(one.code) in n).split("/")[0]
     assert json.loads(archive.read(f"{folder}/metadata.json"))["input"]["prompt"] == "one"
+
+
+def test_a_zip_is_written_one_file_at_a_time_while_it_is_sent(alice, monkeypatch):
+    from playground.gallery import exports
+
+    generations = [finished(alice, f"fox {n}") for n in range(3)]
+    opened = []
+    read_content = exports._content_chunks
+
+    def spy(content):
+        opened.append(content)
+        return read_content(content)
+
+    monkeypatch.setattr(exports, "_content_chunks", spy)
+    monkeypatch.setattr(exports, "ZIP_CHUNK_BYTES", 1)
+    response = exports.zip_response(generations)
+    assert opened == []  # nothing is read before the response starts
+    pieces = []
+    for piece in exports._zip_chunks([e for g in generations for e in exports._zip_entries(g)]):
+        pieces.append((piece, len(opened)))
+    assert pieces[0] == (pieces[0][0], 1)  # the first file went out before the second was read
+    assert pieces[0][0].startswith(b"PK\x03\x04")
+    names = zipfile.ZipFile(io.BytesIO(b"".join(p for p, _ in pieces))).namelist()
+    assert len(names) == 6
+    assert zipfile.ZipFile(io.BytesIO(body(response))).namelist() == names
+
+
+def test_a_zip_over_the_size_limit_is_refused_before_it_starts(client_alice, alice, settings):
+    one, two = finished(alice, "one"), finished(alice, "two")
+    size = sum(a.bytes for g in (one, two) for a in g.assets.all())
+    settings.EXPORT_MAX_BYTES = size - 1
+    response = client_alice.post(
+        reverse("gallery:bulk"),
+        {"action": "download", "g": [str(one.code), str(two.code)], "back": "/gallery/"},
+        follow=True,
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "These 2 generations hold" in response.text
+    assert "Select fewer and download them in parts." in response.text
 
 
 def test_bulk_delete_and_move(client_alice, alice, team):

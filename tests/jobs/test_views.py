@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from playground.jobs.models import Generation, Status
 from tests.jobs.conftest import stored_image, submit
+from tests.support import body
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_stored_files_are_served_only_to_those_who_may_see_them(client, alice, c
     client.force_login(alice)
     response = client.get(asset.file.url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == b"png"
+    assert body(response) == b"png"
     assert response["Content-Type"] == "image/png"
     download = client.get(asset.file.url + "?download=1")
     assert "attachment" in download["Content-Disposition"]

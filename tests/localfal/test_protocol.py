@@ -9,6 +9,7 @@ from django.test import AsyncClient
 
 from playground.localfal.engine import get_engine, reset_engine
 from playground.localfal.validation import fal_errors
+from tests.support import abody
 
 KEY = {"Authorization": "Key local:test"}
 FLUX = "/localfal/queue/fal-ai/flux/schnell"
@@ -132,4 +133,4 @@ async def test_uploaded_files_are_served_with_their_content_type():
     assert again.status_code == 404  # upload URLs are single-use
     served = await client.get(target["file_url"])
     assert served["Content-Type"] == "image/png"
-    assert b"".join(served.streaming_content) == b"\x89PNG..."
+    assert await abody(served) == b"\x89PNG..."

@@ -17,6 +17,7 @@ from playground.fal import config
 from playground.jobs.models import Generation, MediaAsset, Status
 from playground.realtime import relay as relay_module
 from playground.realtime.frames import pack_input, unpack_result
+from tests.support import bomb_png
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LCM = "fal-ai/lcm-sd15-i2i"
@@ -166,6 +167,15 @@ async def test_malformed_messages_get_a_clear_error_and_the_session_goes_on(alic
     error = await session.next()
     assert error["type"] == "error" and error["message"]
     assert (await session.params(prompt="still here"))["type"] == "valid"
+    await session.communicator.disconnect()
+
+
+async def test_a_frame_declaring_too_many_pixels_is_refused_before_it_goes_anywhere(alice):
+    session = await open_session(alice)
+    await session.communicator.send_to(bytes_data=pack_input(1, bomb_png()))
+    error = await session.next()
+    assert error["type"] == "error"
+    assert error["message"] == "The image has 144.0 megapixels; the limit is 40 megapixels."
     await session.communicator.disconnect()
 
 

@@ -7,12 +7,14 @@ the answer is a public URL the form puts in the field.
 
 from __future__ import annotations
 
-import io
 import logging
 import mimetypes
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
@@ -21,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from playground.accounts.credentials import NoFalKey, resolve_fal_key
 from playground.fal.config import client_from_settings
 from playground.fal.errors import FalError
+from playground.lib.images import ImageTooLarge, open_image
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -32,12 +35,16 @@ MEDIA_KINDS = ("image", "audio", "video")
 @require_POST
 async def upload(request: HttpRequest) -> JsonResponse:
     """multipart `file` -> `{"url", "content_type", "name"}`; `?media=image` refuses
-    anything Pillow cannot read. 413 over 50 MB, 502 when storage fails."""
+    anything Pillow cannot read. 413 over 50 MB, 400 for a picture over IMAGE_MAX_PIXELS,
+    429 past UPLOADS_PER_HOUR, 502 when storage fails."""
     user = await request.auser()
     if not user.is_authenticated:
         return _error("Log in to upload files.", 403)
-    if int(request.headers.get("Content-Length") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+    if _declared_length(request) > MAX_UPLOAD_BYTES + 64 * 1024:
         return _too_large()
+    wait = await _over_hourly_limit(user.pk)
+    if wait:
+        return _too_many(wait)
     files = await sync_to_async(lambda: request.FILES)()
     upload = files.get("file")
     if upload is None:
@@ -46,7 +53,10 @@ async def upload(request: HttpRequest) -> JsonResponse:
         return _too_large()
     data = await sync_to_async(upload.read)()
     name = (upload.name or "upload").rsplit("/", 1)[-1][:200]
-    content_type = _content_type(data, upload)
+    try:
+        content_type = _content_type(data, upload)
+    except ImageTooLarge as exc:
+        return _error(f"{exc} Scale it down and upload it again.", 400)
     problem = _media_problem(request.GET.get("media", ""), content_type)
     if problem:
         return _error(problem, 400)
@@ -80,10 +90,14 @@ def _content_type(data: bytes, upload: UploadedFile) -> str:
 
 
 def _image_type(data: bytes) -> str:
+    """The image type Pillow reads in the header (no decoding), or "" for non-images;
+    raises ImageTooLarge past IMAGE_MAX_PIXELS (the emulator would refuse it anyway)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(data) as image:
             return Image.MIME.get(image.format or "", "") or ""
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+    except ImageTooLarge:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return ""
 
 
@@ -103,6 +117,38 @@ async def _remember(request: HttpRequest, stored: dict[str, Any]) -> None:
     recent = await request.session.aget(RECENT_UPLOADS, [])
     recent = [stored, *(item for item in recent if item.get("url") != stored["url"])]
     await request.session.aset(RECENT_UPLOADS, recent[:RECENT_LIMIT])
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return 0
+
+
+async def _over_hourly_limit(user_id: int) -> int:
+    """Seconds until this person may upload again (UPLOADS_PER_HOUR), or 0; counts this
+    upload. One counter per person and clock hour, in the cache shared by all processes."""
+    now = int(time.time())
+    key = f"uploads:{user_id}:{now // 3600}"
+    await cache.aadd(key, 0, timeout=3600)
+    try:
+        count = await cache.aincr(key)
+    except ValueError:  # expired between the two calls
+        await cache.aset(key, 1, timeout=3600)
+        count = 1
+    return 3600 - now % 3600 if count > settings.UPLOADS_PER_HOUR else 0
+
+
+def _too_many(wait: int) -> JsonResponse:
+    minutes = max(1, round(wait / 60))
+    response = _error(
+        f"You have made {settings.UPLOADS_PER_HOUR} uploads this hour, the limit. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _too_large() -> JsonResponse:

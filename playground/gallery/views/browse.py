@@ -144,6 +144,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if action == "compare":
         return _compare_redirect(request, generations, back)
     if action == "download":
+        too_large = exports.zip_too_large(generations)
+        if too_large:
+            messages.error(request, too_large)
+            return redirect(back)
         return exports.zip_response(generations)
     if action not in ("delete", "restore", "move"):
         messages.error(request, "Choose what to do with the selection.")

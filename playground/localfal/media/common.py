@@ -29,6 +29,10 @@ class MediaError(ValueError):
     """An input file could not be decoded, or a format is not one we can write."""
 
 
+class InputTooLarge(MediaError):
+    """An input picture (or video frame) has more pixels than IMAGE_MAX_PIXELS."""
+
+
 # -- shared helpers -----------------------------------------------------------------------
 def seeded_rng(*parts: object) -> np.random.Generator:
     """A generator that depends only on `parts` (never on Python's per-process hash seed)."""

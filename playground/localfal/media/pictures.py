@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
+from playground.lib.images import ImageTooLarge, open_image
 from playground.localfal.media.common import (
     FIELD_SIDE,
+    InputTooLarge,
     MediaError,
     Size,
     fit_image_size,
@@ -170,13 +172,16 @@ def encode_image(img: Image.Image, fmt: str) -> tuple[bytes, str]:
 
 
 def load_image(data: bytes) -> Image.Image:
-    """The decoded picture (RGB, or RGBA when it has transparency); raises MediaError."""
+    """The decoded picture (RGB, or RGBA when it has transparency); raises MediaError
+    (InputTooLarge past IMAGE_MAX_PIXELS, before anything is decoded)."""
     if not data:
         raise MediaError("the input image is empty")
     try:
-        img = Image.open(io.BytesIO(data))
+        img = open_image(data)  # the header only: refused over the pixel limit
         img.load()
         img = ImageOps.exif_transpose(img)
+    except ImageTooLarge as exc:
+        raise InputTooLarge(str(exc)) from None
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise MediaError(f"could not decode the input image: {exc}") from exc
     alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info

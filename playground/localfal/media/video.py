@@ -11,10 +11,12 @@ import av
 import numpy as np
 from PIL import Image, ImageOps
 
+from playground.lib.images import ImageTooLarge, check_size
 from playground.localfal.media.common import (
     ANIMATION_SIDE,
     MAX_VIDEO_FRAMES,
     MAX_VIDEO_SIDE,
+    InputTooLarge,
     MediaError,
     Size,
     clamp_seconds,
@@ -148,8 +150,9 @@ def video_still(data: bytes) -> tuple[Image.Image, float]:
     try:
         with av.open(io.BytesIO(data)) as container:
             stream = next((s for s in container.streams if s.type == "video"), None)
-            if stream is None:
+            if stream is None or stream.codec_context is None:
                 raise MediaError("the input has no video track")
+            _check_frame_size(stream)
             frame = next(container.decode(stream), None)
             if frame is None:
                 raise MediaError("the input video has no frames")
@@ -157,6 +160,13 @@ def video_still(data: bytes) -> tuple[Image.Image, float]:
             return frame.to_image(), duration
     except av.FFmpegError as exc:
         raise MediaError(f"could not decode the input video: {exc}") from exc
+
+
+def _check_frame_size(stream: av.VideoStream) -> None:
+    try:
+        check_size(stream.codec_context.width, stream.codec_context.height)
+    except ImageTooLarge as exc:
+        raise InputTooLarge(f"the input video's frames are too large: {exc}") from None
 
 
 def _stream_seconds(container: av.container.InputContainer, stream: av.VideoStream) -> float:

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import mimetypes
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from playground.localfal import files, tokens
+from playground.lib import serving
+from playground.localfal import files, tokens, uploads
 from playground.localfal.views.common import api, base_url, detail, json_body
 
 CDN_SCOPE = "cdn-upload"
+
+
+def answers_refusals(view: Callable[..., Awaitable[HttpResponse]]) -> Callable[..., Any]:
+    """UploadRefused (too large, storage full, unknown URL...) as fal-style JSON."""
+
+    @functools.wraps(view)
+    async def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return await view(request, *args, **kwargs)
+        except uploads.UploadRefused as exc:
+            return detail(str(exc), exc.status)
+
+    return answer
 
 
 @api("POST", route="token")
@@ -33,15 +48,18 @@ async def realtime_token(request: HttpRequest) -> HttpResponse:
 
 
 @api("POST", route="upload")
+@answers_refusals
 async def initiate(request: HttpRequest, multipart: bool = False) -> HttpResponse:
-    """initiate(-multipart): a single-use upload URL and the file's future public URL."""
+    """initiate(-multipart): a single-use upload URL and the file's future public URL.
+    507 when the storage quota is used up, 429 when too many uploads are open."""
     data, error = json_body(request)
     if error:
         return error
     data = data if isinstance(data, dict) else {}
     content_type = str(data.get("content_type") or "application/octet-stream")
     name = str(data.get("file_name") or _default_name(content_type))
-    token, upload = files.uploads.start(name, content_type)
+    await _limit(uploads.max_upload_bytes(), uploads.too_large(uploads.max_upload_bytes()))
+    token, upload = uploads.uploads.start(name, content_type)
     base = base_url(request)
     kind = "multipart" if multipart else "upload"
     return JsonResponse(
@@ -78,58 +96,74 @@ def _cdn_token_ok(request: HttpRequest) -> bool:
     return scheme.lower() == "bearer"
 
 
-async def _read_body(request: HttpRequest) -> bytes | HttpResponse:
-    """The raw request body, or 413 when it is larger than the emulator accepts."""
-    limit = settings.LOCALFAL_MAX_UPLOAD_BYTES
-    if int(request.headers.get("Content-Length") or 0) <= limit:
-        data = await sync_to_async(request.read)(limit + 1)
-        if len(data) <= limit:
-            return data
-    return detail("File is larger than this emulator accepts (LOCALFAL_MAX_UPLOAD_BYTES).", 413)
+async def _limit(cap: int, refusal: uploads.UploadRefused) -> tuple[int, uploads.UploadRefused]:
+    """The bytes a body may have under `cap` and the room left in storage, and the answer
+    when it has more. Sweeps expired files first, at most once a minute."""
+    room = await asyncio.to_thread(files.store.room)
+    if room <= 0:
+        raise uploads.storage_full()
+    return (cap, refusal) if cap <= room else (room, uploads.storage_full())
+
+
+async def _spool_body(
+    request: HttpRequest, cap: int, refusal: uploads.UploadRefused
+) -> uploads.Spooled:
+    """The request body, copied to disk in chunks; raises `refusal` once it passes `cap`
+    (or the 507 refusal once it passes the room left in storage)."""
+    limit, refusal = await _limit(cap, refusal)
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise refusal
+    return await asyncio.to_thread(uploads.spool, request.read, limit, refusal)
+
+
+def _whole_file(request: HttpRequest) -> Awaitable[uploads.Spooled]:
+    cap = uploads.max_upload_bytes()
+    return _spool_body(request, cap, uploads.too_large(cap))
 
 
 @api("POST", auth=False)
+@answers_refusals
 async def cdn_upload(request: HttpRequest) -> HttpResponse:
     """POST <cdn>/files/upload with the CDN token (not the fal key)."""
     if not _cdn_token_ok(request):
         return detail("Invalid or expired upload token", 401)
-    data = await _read_body(request)
-    if isinstance(data, HttpResponse):
-        return data
+    spooled = await _whole_file(request)
     name = request.headers.get("X-Fal-File-Name") or _default_name(request.content_type or "")
-    key, name = await sync_to_async(files.save)(data, name)
+    key, name = await asyncio.to_thread(uploads.store_spooled, spooled, name)
     return JsonResponse({"access_url": files.public_url(base_url(request), key, name)})
 
 
 @api("PUT", auth=False)
+@answers_refusals
 async def upload_target(request: HttpRequest, token: str) -> HttpResponse:
     """The signed `upload_url`: raw bytes, no Authorization, usable once (§7.1)."""
-    upload = files.uploads.finish(token)
+    upload = uploads.uploads.finish(token)
     if upload is None:
         return detail("Unknown or expired upload URL", 404)
-    data = await _read_body(request)
-    if isinstance(data, HttpResponse):
-        return data
-    await sync_to_async(files.save)(data, upload.name, key=upload.key)
+    spooled = await _whole_file(request)
+    await asyncio.to_thread(uploads.store_spooled, spooled, upload.name, upload.key)
     return HttpResponse(status=200)
 
 
 @api("PUT", auth=False)
+@answers_refusals
 async def multipart_part(request: HttpRequest, token: str, number: int) -> HttpResponse:
-    upload = files.uploads.get(token)
-    if upload is None:
-        return detail("Unknown or expired upload URL", 404)
-    data = await _read_body(request)
-    if isinstance(data, HttpResponse):
-        return data
-    upload.parts[number] = data
-    etag = f'"{number}-{len(data)}"'
+    """One part, spooled to disk: at most MAX_PART_BYTES, and the parts together at most
+    LOCALFAL_MAX_UPLOAD_BYTES (413 beyond either)."""
+    cap, refusal = uploads.uploads.room_for_part(token, number)
+    part = await _spool_body(request, cap, refusal)
+    uploads.uploads.add_part(token, number, part)
+    etag = f'"{number}-{part.size}"'
     return JsonResponse({"partNumber": number, "etag": etag}, headers={"ETag": etag})
 
 
 @api("POST", auth=False)
 async def multipart_complete(request: HttpRequest, token: str) -> HttpResponse:
-    upload = files.uploads.get(token)
+    upload = uploads.uploads.get(token)
     if upload is None:
         return detail("Unknown or expired upload URL", 404)
     data, error = json_body(request)
@@ -139,20 +173,24 @@ async def multipart_complete(request: HttpRequest, token: str) -> HttpResponse:
     numbers = [p.get("partNumber") for p in parts if isinstance(p, dict)]
     if not numbers or any(n not in upload.parts for n in numbers):
         return detail("parts must list every uploaded partNumber", 400)
-    files.uploads.finish(token)
-    blob = b"".join(upload.parts[n] for n in sorted(numbers))
-    await sync_to_async(files.save)(blob, upload.name, key=upload.key)
+    if uploads.uploads.finish(token) is None:
+        return detail("Unknown or expired upload URL", 404)  # completed concurrently
+    await asyncio.to_thread(upload.assemble, numbers)
     return JsonResponse({"file_url": files.public_url(base_url(request), upload.key, upload.name)})
 
 
 @api("GET", auth=False)
 async def served_file(request: HttpRequest, key: str, name: str) -> HttpResponse:
-    """A stored file, public like fal's CDN URLs."""
-    if not await sync_to_async(files.exists)(key, name):
+    """A stored file, public like fal's CDN URLs, until it expires. Pictures, audio and
+    video inline; anything else (HTML, SVG...) a download that never runs as our page."""
+    handle = await asyncio.to_thread(files.open_stored, key, name)
+    if handle is None:
         return detail("File not found", 404)
-    handle = await sync_to_async(default_storage.open)(files.storage_path(key, name), "rb")
+    size = await asyncio.to_thread(lambda: handle.size)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
+    response = serving.file_response(
+        request, handle, size=size, content_type=content_type, filename=name
+    )
     response["Cache-Control"] = "public, max-age=604800, immutable"
     response["Access-Control-Allow-Origin"] = "*"
     return response
