@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from playground.lib.csp import content_security_policy
 from playground.lib.env import envbool, envchoice, envfloat, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "django_htmx",
     "template_partials",
     "playground.core",
@@ -93,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "playground.lib.middleware.AsyncWhiteNoiseMiddleware",
+    "playground.lib.csp.AsyncCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -221,6 +224,12 @@ LOCALFAL_KEY = envstr("LOCALFAL_KEY") or _persistent_secret("localfal_key")
 LOCALFAL_URL = envstr("LOCALFAL_URL", "http://127.0.0.1:8000/localfal").rstrip("/")
 FAL_TIMEOUT_SECONDS = envfloat("FAL_TIMEOUT_SECONDS", 30.0)
 FAL_MAX_RETRIES = envint("FAL_MAX_RETRIES", 5)
+
+# Content-Security-Policy of every page (playground/lib/csp.py). In local mode the
+# emulator's files are named by LOCALFAL_URL, so its origin may serve pictures too.
+CONTENT_SECURITY_POLICY = content_security_policy(
+    fal_mode=FAL_MODE == "fal", emulator_url=LOCALFAL_URL if FAL_MODE == "local" else ""
+)
 
 # --- the embedded emulator ---------------------------------------------------------------
 # Mounted by default in local mode; with a real fal key it is off unless asked for.

@@ -399,6 +399,7 @@
 
   function afterSwap(showAll) {
     checkPreviews(fields);
+    $$("[data-slider-range]", fields).forEach(paintSlider);
     var details = $("[data-advanced]", fields);
     if (details && advancedOpen) details.open = true;
     touched.clear();
@@ -418,8 +419,13 @@
     } else if (number.value !== "" && !isNaN(number.valueAsNumber)) {
       range.value = number.value;
     }
-    var unset = number.value === "";
-    range.classList.toggle("slider__range--unset", unset);
+    range.classList.toggle("slider__range--unset", number.value === "");
+    paintSlider(range);
+  }
+
+  // The filled part of the track. Set here, through CSSOM, not by a style attribute in the
+  // template: the Content-Security-Policy refuses those.
+  function paintSlider(range) {
     var min = parseFloat(range.min);
     var max = parseFloat(range.max);
     var share = max > min ? ((parseFloat(range.value) - min) / (max - min)) * 100 : 0;
@@ -481,6 +487,7 @@
     row.classList.add("array-row--enter");
     rows.appendChild(fragment);
     renumber(array);
+    $$("[data-slider-range]", row).forEach(paintSlider);
     var first = row.querySelector("input:not([type=hidden]):not([tabindex='-1']), select, textarea");
     if (first) first.focus();
     touched.add(array.dataset.path);
@@ -930,3 +937,4 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+    $$("[data-slider-range]", fields).forEach(paintSlider);
