@@ -28,7 +28,7 @@ INLINE_SCRIPTS = {
 }
 
 # Where fal keeps files: uploads (v3.fal.media, v3b...), outputs and the examples in its
-# schemas (its Google Cloud Storage bucket). See docs/fal-protocol.md §7.
+# schemas (its Google Cloud Storage bucket); fal-protocol.md §7.
 FAL_MEDIA_SOURCES = (
     "https://fal.media",
     "https://*.fal.media",
