@@ -200,9 +200,36 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Every page of every browser context reports Content-Security-Policy violations here (the
+# browser's `securitypolicyviolation` events, and its "Refused to ..." console errors).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(`${event.effectiveDirective} refused ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile || document.location.href}:${event.lineNumber}) ${event.sample}`);
+}, true);
+"""
+
+
+class CspViolations(list):
+    """What pages reported during one test; `_fail_on_csp_violations` asserts it stays empty."""
+
+    def watch(self, context) -> None:
+        context.expose_binding("__cspViolation", lambda source, text: self.append(text))
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.append(message.text)
+
+
+CSP_VIOLATIONS = CspViolations()
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser build)."""
+    """Debian's Chromium driven by Playwright (never a downloaded browser build). Every
+    context it opens reports CSP violations to `CSP_VIOLATIONS`."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop on this thread; the ORM calls that browser
@@ -210,8 +237,36 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = instance.new_context
+
+        def watched_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            CSP_VIOLATIONS.watch(context)
+            return context
+
+        instance.new_context = watched_context
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def csp_violations() -> CspViolations:
+    """The violations reported so far in this test (a test that provokes one clears it)."""
+    return CSP_VIOLATIONS
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_csp_violations(request):
+    """A browser test fails when any page refused something under the CSP: the policy
+    and the UI must agree (an inline handler or style attribute would break silently)."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    CSP_VIOLATIONS.clear()
+    yield
+    found = list(CSP_VIOLATIONS)
+    CSP_VIOLATIONS.clear()
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture
@@ -220,6 +275,10 @@ def page(browser, tmp_path):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    if not page.is_closed():
+        # A round trip, so violation reports already sent are delivered before the check.
+        with contextlib.suppress(Exception):
+            page.evaluate("0")
     context.close()
 
 

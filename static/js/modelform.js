@@ -17,6 +17,7 @@
   var showAllErrors = false;
   var editorDirty = false;
   var recentUploads = [];
+  var previewPrefixes = [];
 
   // ---- helpers -------------------------------------------------------------------------
   function $(selector, root) {
@@ -398,6 +399,7 @@
   }
 
   function afterSwap(showAll) {
+    $$("[data-slider-range]", fields).forEach(paintSlider);
     checkPreviews(fields);
     var details = $("[data-advanced]", fields);
     if (details && advancedOpen) details.open = true;
@@ -418,8 +420,13 @@
     } else if (number.value !== "" && !isNaN(number.valueAsNumber)) {
       range.value = number.value;
     }
-    var unset = number.value === "";
-    range.classList.toggle("slider__range--unset", unset);
+    range.classList.toggle("slider__range--unset", number.value === "");
+    paintSlider(range);
+  }
+
+  // The filled part of the track. Set here, through CSSOM, not by a style attribute in the
+  // template: the Content-Security-Policy refuses those.
+  function paintSlider(range) {
     var min = parseFloat(range.min);
     var max = parseFloat(range.max);
     var share = max > min ? ((parseFloat(range.value) - min) / (max - min)) * 100 : 0;
@@ -480,6 +487,7 @@
     row.dataset.index = String(index);
     row.classList.add("array-row--enter");
     rows.appendChild(fragment);
+    $$("[data-slider-range]", row).forEach(paintSlider);
     renumber(array);
     var first = row.querySelector("input:not([type=hidden]):not([tabindex='-1']), select, textarea");
     if (first) first.focus();
@@ -543,15 +551,41 @@
     fire(input, "input");
   }
 
+  // The rule of catalog/previews.py: only files stored here or on fal's CDN are loaded
+  // into a preview; any other URL (a tracking pixel, an inside address) stays text.
+  function canPreview(value) {
+    if (/^data:/i.test(value)) return true;
+    if (!value || /[\\\s]/.test(value)) return false;
+    var url;
+    try {
+      url = new URL(value, location.href);
+    } catch (error) {
+      return false;
+    }
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password) return false;
+    return previewPrefixes.some(function (prefix) {
+      var wild = prefix.indexOf("://*.") !== -1;
+      var base = new URL(prefix.replace("://*.", "://"));
+      if (url.protocol !== base.protocol || url.port !== base.port) return false;
+      var host = wild ? url.hostname.endsWith("." + base.hostname) : url.hostname === base.hostname;
+      return host && url.pathname.indexOf(base.pathname) === 0;
+    });
+  }
+
   function showPreview(field, url) {
     var media = field.dataset.media;
     var preview = $("[data-preview]", field);
     var empty = $("[data-preview-empty]", preview);
     var current = $("[data-preview-media]", preview);
     $("[data-dropzone]", field).classList.toggle("dropzone--filled", !!url);
-    if (media === "file" || !url) {
+    if (media === "file" || !url || !canPreview(url)) {
       if (current) current.remove();
       empty.hidden = false;
+      if (url && media !== "file" && !canPreview(url)) {
+        empty.title = "No preview: only files stored here or on fal are shown";
+      } else {
+        empty.removeAttribute("title");
+      }
       return;
     }
     var tag = { image: "img", audio: "audio", video: "video" }[media];
@@ -672,11 +706,12 @@
     items.forEach(function (item) {
       var button = document.createElement("button");
       button.type = "button";
-      button.className = "recent__item" + (mediaOf(item) === "image" ? "" : " recent__item--file");
+      var pictured = mediaOf(item) === "image" && canPreview(item.url);
+      button.className = "recent__item" + (pictured ? "" : " recent__item--file");
       button.dataset.recentUrl = item.url;
       button.title = item.name;
       button.setAttribute("aria-label", "Use " + item.name);
-      if (mediaOf(item) === "image") {
+      if (pictured) {
         var image = document.createElement("img");
         image.src = item.url;
         image.alt = "";
@@ -828,6 +863,7 @@
     fields = $("#form-fields", page);
     editor = $("[data-json-editor]", page);
     recentUploads = readJSON("recent-uploads") || [];
+    previewPrefixes = readJSON("preview-prefixes") || [];
 
     form.addEventListener("input", onFormInput);
     form.addEventListener("change", onFormChange);
@@ -910,6 +946,7 @@
       block.innerHTML = highlight(block.textContent, block.dataset.code);
     });
     $$("textarea", fields).forEach(autogrow);
+    $$("[data-slider-range]", fields).forEach(paintSlider);
     checkPreviews(fields);
     // The browser may restore edited values (back/forward): ask the server once.
     scheduleRefresh(0);

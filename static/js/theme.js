@@ -1,5 +1,5 @@
-// Light/dark theme toggle. The inline script in base.html applies a saved choice before the
-// first paint; this file wires the toggle button and keeps its label in step.
+// Light/dark theme toggle. An inline script in base.html (playground/lib/csp.py) applies a
+// saved choice before the first paint; this file wires the toggle and keeps its label in step.
 (function () {
   "use strict";
 

@@ -68,3 +68,35 @@ def test_junk_settings_stop_the_process_with_a_clear_message(tmp_path):
     result = run_manage("check", DEBUG="ture", DATA_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+HSTS = (
+    "from django.conf import settings as s;"
+    "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+)
+
+
+def test_https_alone_sends_hsts_without_preload_or_subdomains(tmp_path):
+    result = run_manage("shell", "-v", "0", "-c", HSTS, HTTPS="1", DATA_DIR=str(tmp_path))
+    assert result.stdout.split() == ["31536000", "False", "False"], result.stderr
+
+
+def test_hsts_preload_and_subdomains_only_when_asked(tmp_path):
+    result = run_manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        HSTS,
+        HTTPS="1",
+        HSTS_PRELOAD="1",
+        HSTS_INCLUDE_SUBDOMAINS="true",
+        DATA_DIR=str(tmp_path),
+    )
+    assert result.stdout.split() == ["31536000", "True", "True"], result.stderr
+
+
+def test_a_junk_hsts_preload_stops_the_process(tmp_path):
+    result = run_manage("check", HSTS_PRELOAD="sure", DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "HSTS_PRELOAD must be a boolean" in result.stderr

@@ -198,18 +198,6 @@ class FieldView:
         return _number((self.low + self.high) / 2) if self.has_range else ""
 
     @property
-    def percent(self) -> str:
-        """Where the value sits on the slider, for the filled part of its track."""
-        try:
-            value = float(self.range_value)
-        except ValueError:
-            return "0"
-        if not self.has_range:
-            return "0"
-        share = (value - self.low) / (self.high - self.low)
-        return _number(round(min(max(share, 0.0), 1.0) * 100, 2))
-
-    @property
     def low_text(self) -> str:
         return "" if self.low is None else _number(self.low)
 

@@ -7,9 +7,10 @@ import re
 
 from django import template
 from django.template import engines
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join, json_script
 from django.utils.safestring import SafeString, mark_safe
 
+from playground.catalog import previews
 from playground.catalog.templatetags.binding import FieldView
 
 register = template.Library()
@@ -106,6 +107,33 @@ def field_attrs(f: FieldView) -> SafeString:
         f.describedby,
         mark_safe("".join(extra)),
     )
+
+
+@register.simple_tag(takes_context=True)
+def can_preview(context: template.Context, url: str) -> bool:
+    """Whether a file field may show `url` as a picture or player (catalog/previews.py)."""
+    request = context.get("request")
+    if request is None or not url:
+        return False
+    base = request.build_absolute_uri("/")
+    return previews.can_preview(url, _preview_prefixes(request), base)
+
+
+@register.simple_tag(takes_context=True)
+def preview_prefixes_script(context: template.Context) -> SafeString:
+    """The same prefixes for modelform.js, as a JSON data block."""
+    request = context.get("request")
+    prefixes = _preview_prefixes(request) if request is not None else []
+    return json_script(prefixes, "preview-prefixes")
+
+
+def _preview_prefixes(request: object) -> list[str]:
+    # Once per request: a form may have several file fields.
+    cached = getattr(request, "_preview_prefixes", None)
+    if cached is None:
+        cached = previews.preview_prefixes(request)
+        request._preview_prefixes = cached  # type: ignore[attr-defined]
+    return cached
 
 
 @register.simple_tag
