@@ -236,10 +236,8 @@ FAL_TIMEOUT_SECONDS = envfloat("FAL_TIMEOUT_SECONDS", 30.0)
 FAL_MAX_RETRIES = envint("FAL_MAX_RETRIES", 5)
 
 # Content-Security-Policy of every page (playground/lib/csp.py). In local mode the
-# emulator's files are named by LOCALFAL_URL, so its origin may serve pictures too.
-CONTENT_SECURITY_POLICY = content_security_policy(
-    fal_mode=FAL_MODE == "fal", emulator_url=LOCALFAL_URL if FAL_MODE == "local" else ""
-)
+# emulator's origin may serve pictures too (added per response: it is learned at run time).
+CONTENT_SECURITY_POLICY = content_security_policy(fal_mode=FAL_MODE == "fal")
 
 # --- the embedded emulator ---------------------------------------------------------------
 # Mounted by default in local mode; with a real fal key it is off unless asked for.

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from playground.lib.csp import FAL_MEDIA_SOURCES
+from playground.localfal.address import emulator_url
 
 EMULATOR_FILES = "/localfal/cdn/files/"
 # "..", "." and their percent-encoded spellings: a prefix check must see the final path.
@@ -32,7 +33,7 @@ def preview_prefixes(request: HttpRequest) -> list[str]:
     if settings.LOCALFAL_ENABLED:
         prefixes.append(urljoin(here, EMULATOR_FILES))
     if settings.FAL_MODE == "local":
-        prefixes.append(settings.LOCALFAL_URL.rstrip("/") + "/cdn/files/")
+        prefixes.append(emulator_url().rstrip("/") + "/cdn/files/")
     else:
         prefixes.extend(s if s.endswith("/") else f"{s}/" for s in FAL_MEDIA_SOURCES)
     return list(dict.fromkeys(prefixes))

@@ -49,21 +49,24 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
-def media_sources(*, fal_mode: bool, emulator_url: str) -> list[str]:
-    """Origins (CSP source expressions) pictures and media may come from besides 'self'."""
-    sources = []
-    # The emulator names its files by the address the runner reached it at, which is not
-    # always the one the browser uses (127.0.0.1 vs localhost in development).
-    if emulator_url and origin_of(emulator_url):
-        sources.append(origin_of(emulator_url))
-    if fal_mode:
-        sources.extend(FAL_MEDIA_SOURCES)
-    return sources
+def emulator_sources() -> list[str]:
+    """The embedded emulator's origin, in local mode. It names its files by the address the
+    server reached it at (learned at run time, see localfal/address.py), which is not
+    always the one the browser uses (127.0.0.1 vs localhost in development)."""
+    from django.conf import settings
+
+    if settings.FAL_MODE != "local":
+        return []
+    from playground.localfal.address import emulator_url
+
+    origin = origin_of(emulator_url())
+    return [origin] if origin else []
 
 
-def content_security_policy(*, fal_mode: bool, emulator_url: str) -> dict[str, Any]:
-    """The `CONTENT_SECURITY_POLICY` setting of django-csp."""
-    media = [SELF, "data:", "blob:", *media_sources(fal_mode=fal_mode, emulator_url=emulator_url)]
+def content_security_policy(*, fal_mode: bool) -> dict[str, Any]:
+    """The `CONTENT_SECURITY_POLICY` setting of django-csp (the emulator's origin is added
+    per response by the middleware, since it is only known once the server runs)."""
+    media = [SELF, "data:", "blob:", *(FAL_MEDIA_SOURCES if fal_mode else ())]
     return {
         "DIRECTIVES": {
             "default-src": [SELF],
@@ -96,3 +99,12 @@ class AsyncCSPMiddleware(CSPMiddleware):
         self.process_request(request)
         response = await self.get_response(request)
         return self.process_response(request, response)
+
+    def process_response(self, request: Any, response: Any) -> Any:
+        emulator = emulator_sources()
+        if emulator:
+            update = dict(getattr(response, "_csp_update", None) or {})
+            for directive in ("img-src", "media-src"):
+                update[directive] = [*update.get(directive, []), *emulator]
+            response._csp_update = update
+        return super().process_response(request, response)

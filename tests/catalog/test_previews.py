@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from playground.catalog.previews import can_preview, preview_prefixes
+from playground.localfal.address import emulator_url
 from tests.gallery.conftest import bob, team  # noqa: F401 (fixtures)
 from tests.jobs.conftest import submit
 
@@ -86,8 +87,8 @@ def test_a_teammates_foreign_url_is_shown_as_text_not_loaded(client, alice, bob,
     assert 'title="No preview: only files stored here or on fal are shown"' in html
 
 
-def test_a_file_of_ours_is_previewed_when_reused(client, alice, settings):
-    url = settings.LOCALFAL_URL + "/cdn/files/0123/a.png"
+def test_a_file_of_ours_is_previewed_when_reused(client, alice):
+    url = emulator_url() + "/cdn/files/0123/a.png"
     html = reuse(client, alice, url, alice)
 
     assert f'<img src="{url}"' in html

@@ -21,6 +21,7 @@ from django.urls import reverse
 from playground.accounts.models import Membership, Role, Team
 from playground.jobs.models import MediaAsset
 from playground.lib.csp import content_security_policy
+from playground.localfal import address
 from tests.gallery.conftest import finished
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +118,7 @@ def test_html_pages_carry_a_strict_policy(client, path):
 
 
 def test_fal_mode_lets_pictures_come_from_fals_media_cdn():
-    header = build_policy(content_security_policy(fal_mode=True, emulator_url="")["DIRECTIVES"])
+    header = build_policy(content_security_policy(fal_mode=True)["DIRECTIVES"])
     policy = directives(header)
 
     for media in ("img-src", "media-src"):
@@ -126,12 +127,23 @@ def test_fal_mode_lets_pictures_come_from_fals_media_cdn():
     assert "'unsafe-inline'" not in header and "'unsafe-eval'" not in header
 
 
-def test_local_mode_allows_the_emulators_origin_for_its_files():
-    config = content_security_policy(fal_mode=False, emulator_url="http://127.0.0.1:8000/localfal")
-    policy = directives(build_policy(config["DIRECTIVES"]))
-
-    assert "http://127.0.0.1:8000" in policy["img-src"]
+def test_local_mode_allows_the_emulators_learned_origin_for_its_files(client, settings):
+    settings.FAL_MODE, settings.LOCALFAL_URL = "local", ""
+    address.forget()
+    address.learn({"type": "http", "server": ("127.0.0.1", 5123)})
+    try:
+        policy = directives(client.get("/").headers["Content-Security-Policy"])
+    finally:
+        address.forget()
+    assert "http://127.0.0.1:5123" in policy["img-src"]
+    assert "http://127.0.0.1:5123" in policy["media-src"]
     assert not any("fal.media" in source for source in policy["img-src"])
+
+
+def test_fal_mode_has_no_emulator_origin(client, settings):
+    settings.FAL_MODE, settings.LOCALFAL_URL = "fal", "http://127.0.0.1:8000/localfal"
+    policy = directives(client.get("/").headers["Content-Security-Policy"])
+    assert "http://127.0.0.1:8000" not in policy["img-src"]
 
 
 # -- pages need nothing the policy refuses ---------------------------------------------------
