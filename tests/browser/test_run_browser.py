@@ -35,6 +35,9 @@ def occupy_the_emulator(user) -> Generation:
     while time.monotonic() < deadline:
         generation.refresh_from_db()
         if generation.status == Status.RUNNING:
+            # A second run queued behind it keeps the emulator busy long enough for a slow
+            # page (a loaded CI machine) to load and run ours while the queue is still full.
+            actions.submit_generation(user=user, endpoint=endpoint, input={"prompt": "also ahead"})
             return generation
         time.sleep(0.05)
     raise AssertionError("the first run never started")
@@ -78,10 +81,6 @@ def test_a_reload_mid_run_replays_and_goes_on_live(signed_in):
 def test_cancel_a_run(signed_in):
     page, base, user = signed_in
     occupy_the_emulator(user)
-    # A second run queued behind it keeps the emulator busy long enough for a slow page
-    # (a loaded CI machine) to load and run ours while the queue is still full.
-    endpoint = Endpoint.objects.get(endpoint_id=FLUX_DEV)
-    actions.submit_generation(user=user, endpoint=endpoint, input={"prompt": "also ahead"})
     page.goto(f"{base}/models/{FLUX_DEV}/")
     page.fill("textarea[name=prompt]", "never mind")
     page.locator("[data-run]").click()
