@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,7 +60,10 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if envbool("BEHIND_PROXY", False):
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from
+# the last X-Forwarded-For entry (the one the proxy added) for log-in throttling.
+BEHIND_PROXY = envbool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -84,6 +88,7 @@ INSTALLED_APPS = [
     "playground.jobs",
     "playground.gallery",
     "playground.realtime",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a log-in refused for too many failures into our page saying when to retry.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # `manage.py localfal` serves the emulator alone by swapping the URLconf.
@@ -169,6 +176,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every log-in (even a right password) while the person or address is
+    # locked out after too many failures.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Log-in throttling (django-axes), on our login page and the admin's: after
+# LOGIN_FAILURE_LIMIT failures for one username, or from one address, log-ins are refused
+# for LOGIN_COOLOFF_MINUTES (each refused try starts the wait again).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envfloat("LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_CALLABLE = "playground.accounts.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "playground.accounts.throttle.client_ip"
+# Failures are what matters; a row per successful log-in would only grow.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -199,6 +222,8 @@ LOGGING = {
     "loggers": {
         "httpx": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # Failed log-ins and lock-outs are warnings; every successful log-in is not news.
+        "axes": {"level": "WARNING"},
         # 4xx answers (e.g. 422 while someone types into a form) are not server problems.
         "django.request": {"level": "ERROR"},
     },
