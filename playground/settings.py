@@ -48,9 +48,13 @@ SECRET_KEY = envstr("SECRET_KEY") or _persistent_secret("secret_key")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL").rstrip("/")
-# Encrypts stored fal keys (Fernet). Unset: derived from SECRET_KEY, so rotating SECRET_KEY
-# makes stored keys unreadable (they then show as "needs re-entering").
+# Encrypts stored fal keys (Fernet). Several keys, comma-separated: the first encrypts, all
+# decrypt (`manage.py rotate_keys` moves everything to the first). Unset: derived from
+# SECRET_KEY, so rotating SECRET_KEY makes stored keys unreadable (they must be re-entered).
 FIELD_ENCRYPTION_KEY = envstr("FIELD_ENCRYPTION_KEY")
+# Who may create an account: open (anyone), invite (with an invitation link), closed. The
+# first account of an install can always be made (it becomes the administrator).
+SIGNUP = envchoice("SIGNUP", ("open", "invite", "closed"), "open" if DEBUG else "invite")
 
 # Behind TLS (directly or via a proxy) set HTTPS=1: secure cookies, redirects and HSTS.
 HTTPS = envbool("HTTPS", False)
@@ -121,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "playground.core.context_processors.backend",
+                "playground.accounts.context_processors.signup",
             ],
         },
     },
