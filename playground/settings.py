@@ -238,6 +238,9 @@ LOGGING = {
 # FAL_KEY set (or FAL_MODE=fal) talks to fal.ai; otherwise the embedded emulator answers.
 FAL_KEY = envstr("FAL_KEY")
 FAL_MODE = envchoice("FAL_MODE", ("local", "fal"), "fal" if FAL_KEY else "local")
+# Whether runs, uploads and realtime of people (and teams) without a fal key of their own
+# use the server's FAL_KEY. Off: they must add a key; the server's is used by nobody.
+SERVER_KEY_FALLBACK = envbool("SERVER_KEY_FALLBACK", True)
 # The one key the embedded emulator accepts (`Authorization: Key <LOCALFAL_KEY>`). Unset: a
 # random key generated once into DATA_DIR, which this server's runner, uploads and realtime
 # relay use; nobody else knows it, so the emulator is no free compute for strangers.

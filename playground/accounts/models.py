@@ -160,6 +160,14 @@ class FalCredential(models.Model):
         """Raises crypto.UnreadableSecret when the encryption key changed since."""
         return crypto.decrypt(self.encrypted_key)
 
+    def is_readable(self) -> bool:
+        """False when no configured encryption key decrypts it: it must be entered again."""
+        try:
+            self.get_key()
+        except crypto.UnreadableSecret:
+            return False
+        return True
+
 
 def membership(user, team_id) -> Membership | None:
     """The user's membership of a team, or None (also for anonymous users)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -211,6 +212,7 @@ async def test_the_fal_key_is_in_no_frame_the_browser_receives(alice, emulator, 
     used: list[str] = []
 
     def with_the_secret(**kwargs):
+        kwargs.pop("key", None)  # local mode: None, the emulator's
         client = original(key=SECRET, **kwargs)
         used.append(client._http.headers["Authorization"])
         return client
@@ -235,3 +237,58 @@ async def test_the_fal_key_is_in_no_frame_the_browser_receives(alice, emulator, 
         raw = data if isinstance(data, bytes) else data.encode()
         assert SECRET.encode() not in raw
         assert b"fal_jwt_token" not in raw
+
+
+# -- whose key the relay uses --------------------------------------------------------------
+class RecordKeys(httpx.AsyncBaseTransport):
+    """fal's token endpoint refusing every key, after noting which one was sent."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.keys.append(request.headers.get("authorization", ""))
+        return httpx.Response(401, json={"detail": "bad key"})
+
+
+@pytest.fixture
+def fal_mode(settings, monkeypatch):
+    """fal mode with a server key; the relay's client records keys instead of calling fal."""
+    settings.FAL_MODE, settings.FAL_KEY = "fal", "server-key-0000"
+    transport = RecordKeys()
+    original = config.client_from_settings
+    monkeypatch.setattr(
+        relay_module, "client_from_settings", lambda **kw: original(transport=transport, **kw)
+    )
+    return transport
+
+
+async def test_realtime_uses_the_persons_own_key_like_runs(alice, fal_mode):
+    from playground.accounts.actions import set_fal_key
+
+    await sync_to_async(set_fal_key)(key="alice-key-1234", user=alice)
+    session = await open_session(alice)
+    await session.params(prompt="a red barn")
+
+    error = await session.result(1, sketch())
+
+    assert error["type"] == "error" and error["code"] == "AUTH"
+    assert fal_mode.keys and set(fal_mode.keys) == {"Key alice-key-1234"}
+    await session.communicator.disconnect()
+
+
+async def test_without_a_key_and_no_server_fallback_the_page_says_so(alice, fal_mode, settings):
+    settings.SERVER_KEY_FALLBACK = False
+    communicator, connected = await connect(alice)
+    session = Session(communicator)
+
+    status = await session.next()
+    error = await session.next()
+    await communicator.send_to(bytes_data=pack_input(1, sketch()))
+
+    assert connected
+    assert status == {"type": "status", "state": "error", "message": error["message"]}
+    assert error["code"] == "NO_KEY" and "does not lend its own key" in error["message"]
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert fal_mode.keys == []
+    await communicator.disconnect()

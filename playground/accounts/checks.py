@@ -1,0 +1,44 @@
+"""System checks of the accounts app: stored fal keys need a real encryption key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from playground.lib.crypto import configured_keys
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def field_encryption_key_is_set(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Without FIELD_ENCRYPTION_KEY the stored fal keys are encrypted with a key derived
+    from SECRET_KEY: one secret less to steal, and rotating SECRET_KEY loses them all."""
+    if settings.FIELD_ENCRYPTION_KEY.strip():
+        return []
+    return [
+        checks.Warning(
+            "FIELD_ENCRYPTION_KEY is not set: stored fal keys are encrypted with a key derived "
+            "from SECRET_KEY.",
+            hint=(
+                'Set FIELD_ENCRYPTION_KEY to a Fernet key (python -c "from cryptography.fernet '
+                'import Fernet; print(Fernet.generate_key().decode())"), then run '
+                "`manage.py rotate_keys`."
+            ),
+            id="accounts.W001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def field_encryption_keys_are_valid(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    try:
+        configured_keys(settings.FIELD_ENCRYPTION_KEY)
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="accounts.E001")]
+    return []
