@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from playground.accounts.live import access_changed_on_commit
 from playground.accounts.models import FalCredential, Invitation, Membership, Role, Team
 from playground.accounts.teams import RANK, can_manage
 
@@ -105,6 +106,7 @@ def change_role(*, actor: Membership, target: Membership, role: str) -> None:
         if role != Role.OWNER:
             _check_not_last_owner(target, "changing this role")
         Membership.objects.filter(pk=target.pk).update(role=role)
+        access_changed_on_commit([target.user_id])  # update() sends no post_save
     target.role = role
 
 
