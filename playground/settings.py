@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from playground.lib.crypto import configured_keys
 from playground.lib.env import envbool, envchoice, envfloat, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL").rstrip("/")
 # decrypt (`manage.py rotate_keys` moves everything to the first). Unset: derived from
 # SECRET_KEY, so rotating SECRET_KEY makes stored keys unreadable (they must be re-entered).
 FIELD_ENCRYPTION_KEY = envstr("FIELD_ENCRYPTION_KEY")
+configured_keys(FIELD_ENCRYPTION_KEY)  # a malformed key stops the start, not a request
 # Who may create an account: open (anyone), invite (with an invitation link), closed. The
 # first account of an install can always be made (it becomes the administrator).
 SIGNUP = envchoice("SIGNUP", ("open", "invite", "closed"), "open" if DEBUG else "invite")

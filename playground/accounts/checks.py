@@ -6,9 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
-
-from playground.lib.crypto import configured_keys
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -31,14 +28,3 @@ def field_encryption_key_is_set(
             id="accounts.W001",
         )
     ]
-
-
-@checks.register(checks.Tags.security)
-def field_encryption_keys_are_valid(
-    app_configs: Any = None, **kwargs: Any
-) -> list[checks.CheckMessage]:
-    try:
-        configured_keys(settings.FIELD_ENCRYPTION_KEY)
-    except ImproperlyConfigured as error:
-        return [checks.Error(str(error), id="accounts.E001")]
-    return []
