@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -18,6 +17,7 @@ from playground.fal import config
 from playground.jobs.models import Generation, MediaAsset, Status
 from playground.realtime import relay as relay_module
 from playground.realtime.frames import pack_input, unpack_result
+from tests.jobs.test_team_runs import RecordKeys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LCM = "fal-ai/lcm-sd15-i2i"
@@ -240,20 +240,10 @@ async def test_the_fal_key_is_in_no_frame_the_browser_receives(alice, emulator, 
 
 
 # -- whose key the relay uses --------------------------------------------------------------
-class RecordKeys(httpx.AsyncBaseTransport):
-    """fal's token endpoint refusing every key, after noting which one was sent."""
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.keys.append(request.headers.get("authorization", ""))
-        return httpx.Response(401, json={"detail": "bad key"})
-
-
 @pytest.fixture
 def fal_mode(settings, monkeypatch):
-    """fal mode with a server key; the relay's client records keys instead of calling fal."""
+    """fal mode with a server key; the relay's client records keys instead of calling fal
+    (fal's token endpoint refuses every key)."""
     settings.FAL_MODE, settings.FAL_KEY = "fal", "server-key-0000"
     transport = RecordKeys()
     original = config.client_from_settings
