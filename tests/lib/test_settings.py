@@ -31,6 +31,7 @@ def test_deploy_checks_are_clean_with_a_production_environment(tmp_path):
         DEBUG="0",
         HTTPS="1",
         SECRET_KEY="x" * 20 + "production-secret-key-with-plenty-of-entropy-8d1f",
+        FIELD_ENCRYPTION_KEY="q2WbM9D0x5pH3rW7kYcJ8vN1sT6uZ4eA0fG2hK9lL3o=",
         DATA_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr + result.stdout
