@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from playground.lib.crypto import configured_keys
 from playground.lib.csp import content_security_policy
 from playground.lib.env import (
     envbool,
@@ -56,9 +58,14 @@ SECRET_KEY = envstr("SECRET_KEY") or _persistent_secret("secret_key")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL").rstrip("/")
-# Encrypts stored fal keys (Fernet). Unset: derived from SECRET_KEY, so rotating SECRET_KEY
-# makes stored keys unreadable (they then show as "needs re-entering").
+# Encrypts stored fal keys (Fernet). Several keys, comma-separated: the first encrypts, all
+# decrypt (`manage.py rotate_keys` moves everything to the first). Unset: derived from
+# SECRET_KEY, so rotating SECRET_KEY makes stored keys unreadable (they must be re-entered).
 FIELD_ENCRYPTION_KEY = envstr("FIELD_ENCRYPTION_KEY")
+configured_keys(FIELD_ENCRYPTION_KEY)  # a malformed key stops the start, not a request
+# Who may create an account: open (anyone), invite (with an invitation link), closed. The
+# first account of an install can always be made (it becomes the administrator).
+SIGNUP = envchoice("SIGNUP", ("open", "invite", "closed"), "open" if DEBUG else "invite")
 
 # Behind TLS (directly or via a proxy) set HTTPS=1: secure cookies, redirects and HSTS.
 HTTPS = envbool("HTTPS", False)
@@ -72,7 +79,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", False)
 # `check --deploy` would warn that both are off (W005, W021): off is this install's choice.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
-if envbool("BEHIND_PROXY", False):
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from
+# the last X-Forwarded-For entry (the one the proxy added) for log-in throttling.
+BEHIND_PROXY = envbool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -98,6 +108,7 @@ INSTALLED_APPS = [
     "playground.jobs",
     "playground.gallery",
     "playground.realtime",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a log-in refused for too many failures into our page saying when to retry.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # `manage.py localfal` serves the emulator alone by swapping the URLconf.
@@ -129,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "playground.core.context_processors.backend",
+                "playground.accounts.context_processors.signup",
             ],
         },
     },
@@ -184,6 +198,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every log-in (even a right password) while the person or address is
+    # locked out after too many failures.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Log-in throttling (django-axes), on our login page and the admin's: after
+# LOGIN_FAILURE_LIMIT failures for one username, or from one address, log-ins are refused
+# for LOGIN_COOLOFF_MINUTES (each refused try starts the wait again).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envfloat("LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_CALLABLE = "playground.accounts.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "playground.accounts.throttle.client_ip"
+# Failures are what matters; a row per successful log-in would only grow.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -214,6 +244,8 @@ LOGGING = {
     "loggers": {
         "httpx": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # Failed log-ins and lock-outs are warnings; every successful log-in is not news.
+        "axes": {"level": "WARNING"},
         # 4xx answers (e.g. 422 while someone types into a form) are not server problems.
         "django.request": {"level": "ERROR"},
     },
@@ -223,6 +255,9 @@ LOGGING = {
 # FAL_KEY set (or FAL_MODE=fal) talks to fal.ai; otherwise the embedded emulator answers.
 FAL_KEY = envstr("FAL_KEY")
 FAL_MODE = envchoice("FAL_MODE", ("local", "fal"), "fal" if FAL_KEY else "local")
+# Whether runs, uploads and realtime of people (and teams) without a fal key of their own
+# use the server's FAL_KEY. Off: they must add a key; the server's is used by nobody.
+SERVER_KEY_FALLBACK = envbool("SERVER_KEY_FALLBACK", True)
 # The one key the embedded emulator accepts (`Authorization: Key <LOCALFAL_KEY>`). Unset: a
 # random key generated once into DATA_DIR, which this server's runner, uploads and realtime
 # relay use; nobody else knows it, so the emulator is no free compute for strangers.

@@ -8,13 +8,15 @@ forbids right now (the last owner leaving, a used invitation).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from playground.accounts.live import access_changed_on_commit
 from playground.accounts.models import FalCredential, Invitation, Membership, Role, Team
 from playground.accounts.teams import RANK, can_manage
 
@@ -30,15 +32,33 @@ class InvitationUnusable(TeamRuleError):
     """The invitation expired, was revoked or (an emailed one) was already used."""
 
 
+class WrongAddress(InvitationUnusable):
+    """An emailed invitation opened by an account with another email address."""
+
+
 def invitation_problem(invitation: Invitation) -> str | None:
     """Why an invitation cannot be used, in words, or None when it can."""
     if invitation.revoked:
-        return "This invitation was revoked by the team."
+        return "This invitation was revoked" + (" by the team." if invitation.team_id else ".")
     if invitation.expires <= timezone.now():
         return "This invitation has expired."
     if invitation.email and invitation.accepted_at:
         return "This invitation was already used."
     return None
+
+
+def same_address(first: str, second: str) -> bool:
+    return first.strip().lower() == second.strip().lower()
+
+
+def address_problem(invitation: Invitation, user) -> str | None:
+    """Why `user` may not accept an emailed invitation (it binds to its address), or None."""
+    if not invitation.email or same_address(invitation.email, user.email or ""):
+        return None
+    return (
+        "This invitation was sent to another email address: log in with the account that "
+        "uses it (or sign up with it) to accept."
+    )
 
 
 def unique_slug(name: str) -> str:
@@ -86,6 +106,7 @@ def change_role(*, actor: Membership, target: Membership, role: str) -> None:
         if role != Role.OWNER:
             _check_not_last_owner(target, "changing this role")
         Membership.objects.filter(pk=target.pk).update(role=role)
+        access_changed_on_commit([target.user_id])  # update() sends no post_save
     target.role = role
 
 
@@ -117,16 +138,42 @@ def create_invitation(*, actor: Membership, role: str, days: int, email: str = "
     )
 
 
+def create_account_invitation(*, actor, days: int, email: str = "") -> Invitation:
+    """An invitation to make an account, without a team: staff only (sign-up by
+    invitation lets in whoever holds one)."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only staff can invite people without a team.")
+    return Invitation.objects.create(
+        team=None, email=email, created_by=actor, expires=timezone.now() + timedelta(days=days)
+    )
+
+
+def revoke_account_invitation(*, actor, invitation: Invitation) -> None:
+    if not getattr(actor, "is_staff", False) or invitation.team_id is not None:
+        raise PermissionDenied("Only staff can revoke invitations without a team.")
+    Invitation.objects.filter(pk=invitation.pk).update(revoked=True)
+    invitation.revoked = True
+
+
 def send_invitation_email(*, invitation: Invitation, join_url: str) -> None:
     """Mail the invite link through settings.EMAIL_BACKEND (the console, locally)."""
     inviter = invitation.created_by.get_username() if invitation.created_by else "Someone"
     team = invitation.team
-    send_mail(
-        subject=f"{inviter} invited you to {team.name} on Playground",
-        message=(
+    if team is None:
+        subject = f"{inviter} invited you to Playground"
+        what = f"{inviter} invited you to make an account on Playground."
+        how = "Sign up here"
+    else:
+        subject = f"{inviter} invited you to {team.name} on Playground"
+        what = (
             f"{inviter} invited you to join the team “{team.name}” on Playground "
-            f"as {invitation.get_role_display().lower()}.\n\n"
-            f"Accept the invitation here (you can sign up on the way):\n{join_url}\n\n"
+            f"as {invitation.get_role_display().lower()}."
+        )
+        how = "Accept the invitation here (you can sign up on the way)"
+    send_mail(
+        subject=subject,
+        message=(
+            f"{what}\n\n{how}, with this email address:\n{join_url}\n\n"
             f"The link works once and expires on {invitation.expires:%d %B %Y}.\n"
         ),
         from_email=None,
@@ -141,9 +188,10 @@ def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
     invitation.revoked = True
 
 
-def accept_invitation(*, user, invitation: Invitation) -> tuple[Membership, bool]:
-    """Join the invitation's team with its role: (membership, created). Someone already in
-    the team keeps the role they have. Raises InvitationUnusable."""
+def accept_invitation(*, user, invitation: Invitation) -> tuple[Membership | None, bool]:
+    """Join the invitation's team with its role: (membership, created); (None, True) for
+    an invitation without a team. Someone already in the team keeps the role they have.
+    Raises InvitationUnusable, WrongAddress for an account with another email."""
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         existing = Membership.objects.filter(user=user, team_id=invitation.team_id).first()
@@ -152,9 +200,14 @@ def accept_invitation(*, user, invitation: Invitation) -> tuple[Membership, bool
         problem = invitation_problem(invitation)
         if problem:
             raise InvitationUnusable(problem)
-        joined = Membership.objects.create(
-            user=user, team_id=invitation.team_id, role=invitation.role
-        )
+        wrong_address = address_problem(invitation, user)
+        if wrong_address:
+            raise WrongAddress(wrong_address)
+        joined = None
+        if invitation.team_id is not None:
+            joined = Membership.objects.create(
+                user=user, team_id=invitation.team_id, role=invitation.role
+            )
         if invitation.email:
             invitation.accepted_by = user
             invitation.accepted_at = timezone.now()
@@ -194,3 +247,40 @@ def remove_fal_key(*, user=None, team: Team | None = None) -> bool:
     holder = {"user": user} if user is not None else {"team": team}
     deleted, _ = FalCredential.objects.filter(**holder).delete()
     return bool(deleted)
+
+
+class SignupRefused(Exception):
+    """Sign-up is not open to this visitor (any more); the message is meant for them."""
+
+
+# Any constant: the Postgres advisory lock that makes concurrent sign-ups take turns.
+_SIGNUP_LOCK = 0x5167_6E75
+
+
+def _sign_ups_take_turns() -> None:
+    """Two sign-ups on a fresh install must not both become the first account. SQLite
+    already runs write transactions one at a time (transaction_mode IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SIGNUP_LOCK])
+
+
+def sign_up(*, form, invitation: Invitation | None) -> tuple[Any, Membership | None]:
+    """Create the account of a valid SignupForm: (user, membership of the invitation's
+    team or None). The first account of the install becomes its administrator; an
+    invitation it came with is accepted on the way. Raises SignupRefused (settings.SIGNUP
+    and the invitation decide) or InvitationUnusable; either way nothing is created."""
+    from playground.accounts.signup import FIRST, signup_gate
+
+    with transaction.atomic():
+        _sign_ups_take_turns()
+        gate = signup_gate(invitation)
+        if not gate.allowed:
+            raise SignupRefused(gate.problem or "Sign-up is not open on this server.")
+        user = form.save(commit=False)
+        user.is_staff = user.is_superuser = gate.state == FIRST
+        user.save()
+        joined = None
+        if gate.invitation is not None:
+            joined, _created = accept_invitation(user=user, invitation=gate.invitation)
+        return user, joined

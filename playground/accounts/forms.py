@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
 
-from playground.accounts.models import Role, Team
+from playground.accounts.models import Invitation, Role, Team
 
 
 def password_hint() -> str:
@@ -48,14 +48,28 @@ class SignupForm(FocusFirstErrorMixin, UserCreationForm):
         model = User
         fields = ("username", "email")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, invitation: Invitation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # An emailed invitation binds to its address: the account must use it.
+        self.invited_address = invitation.email if invitation is not None else ""
+        if self.invited_address:
+            self.fields["email"].required = True
+            self.fields["email"].initial = self.invited_address
+            self.fields["email"].help_text = "The address your invitation was sent to."
         username = self.fields["username"]
         username.help_text = "Letters, digits and @ . + - _ only."
         username.widget.attrs.update(autocomplete="username", autocapitalize="none")
         self.fields["password1"].help_text = password_hint()
         self.fields["password2"].label = "Confirm password"
         self.fields["password2"].help_text = ""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if self.invited_address and email.strip().lower() != self.invited_address.lower():
+            raise forms.ValidationError(
+                "Use the address this invitation was sent to: it is meant for that address."
+            )
+        return email
 
 
 class PasswordChangeShortForm(FocusFirstErrorMixin, PasswordChangeForm):
@@ -144,6 +158,20 @@ class InvitationForm(FocusFirstErrorMixin, forms.Form):
         self.fields["role"].choices = roles
         if not by_email:
             del self.fields["email"]
+
+
+class AccountInvitationForm(FocusFirstErrorMixin, forms.Form):
+    """Staff invite someone to make an account, without a team: by email or as a link."""
+
+    email = forms.EmailField(
+        label="Email address",
+        required=False,
+        help_text="Leave empty for a link anyone holding it can use until it expires.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@example.com"}),
+    )
+    days = forms.TypedChoiceField(
+        label="Expires after", choices=EXPIRY_CHOICES, coerce=int, initial=7
+    )
 
 
 class FalKeyForm(FocusFirstErrorMixin, forms.Form):

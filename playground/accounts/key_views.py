@@ -33,9 +33,13 @@ def key_context(
     team: Team | None = None,
     form: FalKeyForm | None = None,
 ) -> dict:
-    """What accounts/_fal_key.html needs, for a person's key (team=None) or a team's."""
+    """What accounts/_fal_key.html needs, for a person's key (team=None) or a team's.
+    A team key's last four characters are shown only to those who manage it."""
     return {
         "credential": credential,
+        "credential_readable": credential is None or credential.is_readable(),
+        "show_last4": can_manage,
+        "server_key_fallback": settings.SERVER_KEY_FALLBACK,
         "key_form": form or FalKeyForm(),
         "can_manage_keys": can_manage,
         "key_set_url": set_url,

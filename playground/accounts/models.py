@@ -79,9 +79,15 @@ def default_invite_expiry():
 
 
 class Invitation(models.Model):
-    """An invite link (email blank) or an emailed invite; either expires and can be revoked."""
+    """An invite link (email blank) or an emailed invite; either expires and can be revoked.
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    Without a team it invites someone to make an account (staff make these, for sign-up
+    by invitation); with one, to join the team too. An emailed invite binds to its
+    address: only an account with that email accepts it."""
+
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
     token = models.CharField(max_length=64, unique=True, default=new_invite_token)
     email = models.EmailField(blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
@@ -105,7 +111,8 @@ class Invitation(models.Model):
         ordering = ["-created", "-id"]
 
     def __str__(self) -> str:
-        return f"invite to {self.team_id} ({self.email or 'link'})"
+        where = f"team {self.team_id}" if self.team_id else "Playground"
+        return f"invite to {where} ({self.email or 'link'})"
 
     @property
     def is_usable(self) -> bool:
@@ -152,6 +159,14 @@ class FalCredential(models.Model):
     def get_key(self) -> str:
         """Raises crypto.UnreadableSecret when the encryption key changed since."""
         return crypto.decrypt(self.encrypted_key)
+
+    def is_readable(self) -> bool:
+        """False when no configured encryption key decrypts it: it must be entered again."""
+        try:
+            self.get_key()
+        except crypto.UnreadableSecret:
+            return False
+        return True
 
 
 def membership(user, team_id) -> Membership | None:

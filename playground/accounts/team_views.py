@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -244,15 +245,24 @@ def delete_team(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("teams:list")
 
 
-@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    """Accept an invitation: 404 for an unknown token, 410 for an unusable one."""
+    """Accept an invitation: 404 for an unknown token, 410 for an unusable one, 403 for an
+    emailed one opened by an account with another address. Visitors who are not signed in
+    log in first, or sign up straight away when the invitation is to make an account."""
     invitation = Invitation.objects.select_related("team", "created_by").filter(token=token)
     invitation = invitation.first()
+    if not request.user.is_authenticated:
+        if invitation is not None and invitation.team is None:
+            return redirect_to_login(request.get_full_path(), login_url=reverse("signup"))
+        return redirect_to_login(request.get_full_path())
     if invitation is None:
         return render(request, "teams/join.html", {"state": "unknown"}, status=404)
     context = {"invitation": invitation, "team": invitation.team}
+    if invitation.team is None:
+        if request.method == "POST":
+            return redirect("home")
+        return render(request, "teams/join.html", {**context, "state": "account"})
     if Membership.objects.filter(user=request.user, team=invitation.team).exists():
         if request.method == "POST":
             messages.info(request, f"You are already in “{invitation.team.name}”.")
@@ -260,20 +270,27 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "teams/join.html", {**context, "state": "member"})
     problem = actions.invitation_problem(invitation)
     if problem:
-        return render(
-            request, "teams/join.html", {**context, "state": "gone", "problem": problem}, status=410
-        )
+        return _gone(request, context, problem, 410)
+    wrong_address = actions.address_problem(invitation, request.user)
+    if wrong_address:
+        return _gone(request, context, wrong_address, 403)
     if request.method == "POST":
         return _accept(request, invitation, context)
     return render(request, "teams/join.html", {**context, "state": "ready"})
 
 
+def _gone(request: HttpRequest, context: dict, problem: str, status: int) -> HttpResponse:
+    context = {**context, "state": "gone", "problem": problem, "ask_again": status == 410}
+    return render(request, "teams/join.html", context, status=status)
+
+
 def _accept(request: HttpRequest, invitation: Invitation, context: dict) -> HttpResponse:
     try:
         joined, _created = actions.accept_invitation(user=request.user, invitation=invitation)
+    except actions.WrongAddress as error:
+        return _gone(request, context, str(error), 403)
     except actions.InvitationUnusable as error:
-        context.update(state="gone", problem=str(error))
-        return render(request, "teams/join.html", context, status=410)
+        return _gone(request, context, str(error), 410)
     team = invitation.team
     role = joined.get_role_display().lower()
     messages.success(request, f"Welcome to “{team.name}”! You joined as {role}.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from playground.accounts import key_views, views
+from playground.accounts import invite_views, key_views, views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
@@ -17,4 +17,10 @@ urlpatterns = [
     ),
     path("keys/", key_views.fal_keys, name="fal_keys"),
     path("keys/remove/", key_views.fal_key_remove, name="fal_key_remove"),
+    path("invitations/", invite_views.account_invitations, name="account_invitations"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        invite_views.revoke_account_invitation,
+        name="revoke_account_invitation",
+    ),
 ]

@@ -10,7 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from playground.accounts import actions
 from playground.accounts.forms import PasswordChangeShortForm, SignupForm
+from playground.accounts.signup import FIRST, invitation_in, signup_gate
 
 
 def safe_next_url(request: HttpRequest) -> str:
@@ -25,18 +27,47 @@ def safe_next_url(request: HttpRequest) -> str:
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Create an account and sign in with it; then go to `next` (when safe) or home.
-    Signed-in users are sent home."""
+    """Create an account and sign in with it, when settings.SIGNUP (and the invitation the
+    visitor came with, as `next`) allow: the page says what applies, a refused POST gets
+    403. Then the invitation's team, else `next` (when safe), else home. Signed-in users
+    are sent home."""
     if request.user.is_authenticated:
         return redirect("home")
     next_url = safe_next_url(request)
-    form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
+    gate = signup_gate(invitation_in(next_url))
+    context = {"next": next_url, "gate": gate, "invitation": gate.invitation}
+    if not gate.allowed:
+        status = 403 if request.method == "POST" else 200
+        return render(request, "accounts/signup.html", context, status=status)
+    data = request.POST if request.method == "POST" else None
+    form = SignupForm(data, invitation=gate.invitation)
     if form.is_valid():
-        user = form.save()
-        login(request, user)
-        messages.success(request, f"Welcome to Playground, {user.username}!")
-        return redirect(next_url or "home")
-    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+        try:
+            user, joined = actions.sign_up(form=form, invitation=gate.invitation)
+        except (actions.SignupRefused, actions.InvitationUnusable) as error:
+            form.add_error(None, str(error))
+        else:
+            return _welcome(request, user, joined, first=gate.state == FIRST, next_url=next_url)
+    return render(request, "accounts/signup.html", {**context, "form": form})
+
+
+def _welcome(request: HttpRequest, user, joined, *, first: bool, next_url: str) -> HttpResponse:
+    # Two backends (axes' check, then Django's): say which one vouches for the new account.
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"Welcome to Playground, {user.username}!")
+    if first:
+        messages.info(
+            request,
+            "Yours is the first account, so it administers this server: the Admin link is at "
+            "the bottom of every page.",
+        )
+    if joined is not None:
+        role = joined.get_role_display().lower()
+        messages.success(request, f"You joined “{joined.team.name}” as {role}.")
+        return redirect("teams:detail", joined.team.slug)
+    if invitation_in(next_url) is not None:
+        return redirect("home")  # its page would only say there is nothing left to accept
+    return redirect(next_url or "home")
 
 
 class LoginView(auth_views.LoginView):

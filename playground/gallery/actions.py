@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from playground.accounts.live import ACCESS_CHANGED
 from playground.jobs import actions as job_actions
 from playground.jobs.models import Generation, Visibility
 
@@ -78,10 +80,14 @@ def reset_share_link(*, generation: Generation) -> Generation:
 def move_to_team(*, generations: Iterable[Generation], team: Any) -> int:
     """Post generations to `team` (None: take them back to personal). A private one
     posted to a team becomes visible to it; one taken back from a team becomes private
-    unless it is shared by link."""
+    unless it is shared by link. Its open live panels check their access again: the
+    members of the team it left may no longer see it."""
     moved = 0
     with transaction.atomic():
         for generation in generations:
+            if generation.team_id is not None and generation.team_id != getattr(team, "pk", None):
+                message = {"type": ACCESS_CHANGED}
+                transaction.on_commit(partial(job_actions.notify, generation, message))
             generation.team = team
             fields = ["team"]
             if team is not None and generation.visibility == Visibility.PRIVATE:

@@ -1,9 +1,11 @@
 """Live generation panels: replay what happened, then push each change as it happens.
 
-The consumer only relays. It checks access on connect and keeps nothing that persistence
-depends on. A change message may carry the fragment of the events just committed (rendered
-once by the writer, for every watcher): a socket that has shown exactly everything before
-them sends it as is; any other renders from the database.
+The consumer only relays. It checks access on connect, and again whenever its person's
+memberships change or the generation moves ("access.changed", see accounts/live.py), closing
+once access is gone; it keeps nothing that persistence depends on. A change message may
+carry the fragment of the events just committed (rendered once by the writer, for every
+watcher): a socket that has shown exactly everything before them sends it as is; any other
+renders from the database.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
+from playground.accounts.live import user_group
 from playground.jobs.access import generation_for
 from playground.jobs.panel import render_pool, render_update
 
@@ -37,16 +40,30 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         # Every connection starts with the whole state (regions replaced, not appended),
         # so a reconnect after a network drop never shows a log line twice.
         self.last_seq = 0
-        self.group = self.generation.group_name
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.user, self.code = user, code
+        self.joined = [self.generation.group_name, user_group(user.pk)]
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         # Catch up after joining the group, so nothing between the two is missed.
         await self.send_update()
 
     async def disconnect(self, code: int) -> None:
         self.closed = True  # a change may still be on its way: don't send to a closed socket
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        """The person's memberships changed, or the generation moved: look again, and
+        close (as on a refused connect) when they may no longer see it."""
+        if getattr(self, "closed", False):
+            return
+        try:
+            await database_sync_to_async(generation_for)(self.user, self.code)
+        except Http404:
+            log.info("closed a watcher of %s: user %s lost access", self.code, self.user.pk)
+            self.closed = True
+            await self.close(code=NOT_ALLOWED)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Browsers send nothing we act on (htmx may send form values); ignore it."""

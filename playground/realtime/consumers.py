@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from playground.accounts.credentials import NoFalKey, resolve_fal_key
 from playground.catalog.models import Endpoint
 from playground.fal.config import client_from_settings
 from playground.fal.errors import FalError
@@ -41,6 +42,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = NO_CHANNEL_LAYER
     relay: Relay | None = None
     task: asyncio.Task | None = None
+    key: str | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -55,11 +57,20 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.endpoint, self.spec = found
         await self.accept()
+        try:
+            # The person's key, as for their runs (credentials.py): never simply the server's.
+            self.key = await database_sync_to_async(resolve_fal_key)(user.pk, None)
+        except NoFalKey as error:
+            # Open, so the page can say why; without a relay every frame is ignored.
+            await self.send_json({"type": "status", "state": "error", "message": str(error)})
+            await self._error("NO_KEY", str(error))
+            return
         self.relay = Relay(
             endpoint_id=self.endpoint.endpoint_id,
             image_field=self.spec.image_field,
             send_text=self.send_json,
             send_bytes=self.send_bytes,
+            key=self.key,
         )
         self.task = asyncio.create_task(self.relay.run())
         await self.send_json({"type": "status", "state": "ready", "message": "Ready"})
@@ -107,7 +118,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self._error("SAVE", "Nothing to save yet: wait for the first output.")
             return
         try:
-            downloaded = await _download_urls(kept)
+            downloaded = await _download_urls(kept, self.key)
             generation = await database_sync_to_async(save_frame)(
                 user=self.user,
                 endpoint=self.endpoint,
@@ -120,7 +131,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 downloaded=downloaded,
             )
         except FalError as error:
-            await self._error("SAVE", f"Could not fetch the output: {safe_text(str(error))}")
+            said = safe_text(str(error), self.key)
+            await self._error("SAVE", f"Could not fetch the output: {said}")
             return
         except Exception:
             log.exception("saving a realtime frame of %s failed", self.endpoint.endpoint_id)
@@ -140,12 +152,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.send(bytes_data=data)
 
 
-async def _download_urls(kept: Kept) -> dict[str, bytes]:
+async def _download_urls(kept: Kept, key: str | None) -> dict[str, bytes]:
     """Outputs fal gave as URLs (its CDN), fetched once for storage."""
     urls = [p.url for p in pictures(kept.output) if p.url]
     if not urls:
         return {}
-    async with client_from_settings() as fal:
+    async with client_from_settings(key=key) as fal:
         limit = settings.ASSET_MAX_BYTES
         return {url: (await fal.download(url, max_bytes=limit))[0] for url in urls}
 

@@ -45,10 +45,13 @@ class Upstream(Protocol):
 
 class FalUpstream:
     """fal's realtime endpoint (or the emulator's), with a client that mints its tokens:
-    the key stays in this process."""
+    the key (the person's, resolved like a run's; None for the configured default) stays in
+    this process."""
 
-    def __init__(self, endpoint_id: str, on_timing: Callable[[Any, float], None]) -> None:
-        self.client = client_from_settings()
+    def __init__(
+        self, endpoint_id: str, on_timing: Callable[[Any, float], None], key: str | None = None
+    ) -> None:
+        self.client = client_from_settings(key=key)
         self.session = RealtimeSession(
             endpoint_id,
             urls=self.client.urls,
@@ -88,12 +91,14 @@ class Relay:
         send_bytes: SendBytes,
         upstream: Callable[[Callable[[Any, float], None]], Upstream] | None = None,
         idle: float | None = None,
+        key: str | None = None,
     ) -> None:
         self.endpoint_id = endpoint_id
+        self.key = key
         self.image_field = image_field
         self._send_text = send_text
         self._send_bytes = send_bytes
-        self._make_upstream = upstream or (lambda hook: FalUpstream(endpoint_id, hook))
+        self._make_upstream = upstream or (lambda hook: FalUpstream(endpoint_id, hook, key))
         self._upstream: Upstream | None = None
         self.idle = idle_seconds() if idle is None else idle
         self.params: dict[str, Any] | None = None
@@ -162,16 +167,17 @@ class Relay:
         try:
             reply = await upstream.request(payload, tag=frame.seq)
         except RealtimeError as error:
-            await self._error(frame.seq, error.error, _fal_said(error))
+            await self._error(frame.seq, error.error, _fal_said(error, self.key))
             return
         except FalAuthError:
-            message = "fal refused the key: check FAL_KEY on the server."
+            message = "fal refused the key: check your fal key under Settings (or the server's)."
             await self._set_state("error", message)
             await self._error(frame.seq, "AUTH", message)
             return
         except FalError as error:
-            await self._set_state("error", f"Can't reach fal: {safe_text(str(error))}")
-            await self._error(frame.seq, "UPSTREAM", safe_text(str(error)))
+            said = safe_text(str(error), self.key)
+            await self._set_state("error", f"Can't reach fal: {said}")
+            await self._error(frame.seq, "UPSTREAM", said)
             return
         await self._deliver(frame, params, reply)
 
@@ -222,15 +228,16 @@ class Relay:
         await self._send_text({"type": "error", "seq": seq, "code": code, "message": message})
 
 
-def _fal_said(error: RealtimeError) -> str:
-    reason = safe_text(error.reason) or "no reason given"
+def _fal_said(error: RealtimeError, key: str | None = None) -> str:
+    reason = safe_text(error.reason, key) or "no reason given"
     return f"The model could not use this input ({error.error}): {reason}"
 
 
-def safe_text(text: str) -> str:
-    """Text fit for a browser: no token, and never the key, whatever a library put in it."""
+def safe_text(text: str, key: str | None = None) -> str:
+    """Text fit for a browser: no token, and never a key (the server's or `key`), whatever
+    a library put in it."""
     text = redact(text)
-    key = settings.FAL_KEY
-    if key:
-        text = text.replace(key, "…")
+    for secret in (settings.FAL_KEY, key):
+        if secret:
+            text = text.replace(secret, "…")
     return text[:500]

@@ -112,15 +112,18 @@ def test_join_page_asks_anonymous_visitors_to_log_in_and_keeps_the_way_back(clie
     assert f'href="{reverse("signup")}?next={url}"' in login_page
 
 
-def test_signing_up_from_an_invite_comes_back_to_it(client, team):
-    invitation = Invitation.objects.create(team=team)
+def test_signing_up_from_an_invite_joins_the_team_and_opens_it(client, team):
+    invitation = Invitation.objects.create(team=team, role="viewer")
     url = join_url(invitation)
 
     page = client.get(f"{reverse('signup')}?next={url}").content.decode()
-    response = client.post(reverse("signup"), {**signup_data(), "next": url})
+    response = client.post(reverse("signup"), {**signup_data(), "next": url}, follow=True)
 
     assert f'name="next" value="{url}"' in page
-    assert response.url == url
+    assert "You are invited to join <strong>Studio</strong>" in page
+    assert response.redirect_chain == [(reverse("teams:detail", args=[team.slug]), 302)]
+    assert "You joined “Studio” as viewer." in response.content.decode()
+    assert Membership.objects.get(user__username="dora", team=team).role == "viewer"
 
 
 def test_signup_ignores_a_next_url_on_another_host(client):
@@ -154,9 +157,11 @@ def test_an_invite_link_serves_several_people(client, team, django_user_model):
 
 def test_an_emailed_invite_works_once(client, team, charlie, django_user_model):
     invitation = Invitation.objects.create(team=team, email="charlie@example.com")
+    charlie.email = "charlie@example.com"
+    charlie.save()
     client.force_login(charlie)
     client.post(join_url(invitation))
-    client.force_login(django_user_model.objects.create_user("dora"))
+    client.force_login(django_user_model.objects.create_user("dora", "charlie@example.com"))
 
     page = client.get(join_url(invitation))
     accept = client.post(join_url(invitation))

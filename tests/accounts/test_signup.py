@@ -12,6 +12,12 @@ from tests.accounts.conftest import signup_data
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _open_signup(settings):
+    """The form itself; who may use it (settings.SIGNUP) is test_signup_policy.py's."""
+    settings.SIGNUP = "open"
+
+
 def test_signup_page_has_labelled_fields_with_autocomplete(client):
     response = client.get(reverse("signup"))
 

@@ -103,11 +103,15 @@ def test_no_key_anywhere_is_a_clear_error(settings, alice):
 
 
 @pytest.mark.django_db
-def test_a_key_encrypted_with_another_secret_is_skipped(settings, alice, team):
+def test_a_key_encrypted_with_another_secret_stops_instead_of_using_the_next(settings, alice, team):
     settings.FAL_MODE, settings.FAL_KEY = "fal", "server-key-0000"
     credential("team-key-5678", team=team)
-    settings.FIELD_ENCRYPTION_KEY = "A" * 43 + "="  # another valid Fernet key
-    assert resolve_fal_key(alice.pk, team.pk) == "server-key-0000"
+    credential("alice-key-1234", user=alice)
+    settings.SECRET_KEY = "another secret key, so another derived key"
+    with pytest.raises(NoFalKey, match="Your team's fal key can no longer be read"):
+        resolve_fal_key(alice.pk, team.pk)
+    with pytest.raises(NoFalKey, match="Your fal key can no longer be read"):
+        resolve_fal_key(alice.pk, None)
 
 
 class RecordKeys(httpx.AsyncBaseTransport):

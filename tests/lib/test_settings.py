@@ -27,6 +27,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "HTTPS": "1",
     "SECRET_KEY": "x" * 20 + "production-secret-key-with-plenty-of-entropy-8d1f",
+    "FIELD_ENCRYPTION_KEY": "q2WbM9D0x5pH3rW7kYcJ8vN1sT6uZ4eA0fG2hK9lL3o=",
 }
 
 

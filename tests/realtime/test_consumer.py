@@ -17,6 +17,7 @@ from playground.fal import config
 from playground.jobs.models import Generation, MediaAsset, Status
 from playground.realtime import relay as relay_module
 from playground.realtime.frames import pack_input, unpack_result
+from tests.jobs.test_team_runs import RecordKeys
 from tests.support import bomb_png
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -221,6 +222,7 @@ async def test_the_fal_key_is_in_no_frame_the_browser_receives(alice, emulator, 
     used: list[str] = []
 
     def with_the_secret(**kwargs):
+        kwargs.pop("key", None)  # local mode: None, the emulator's
         client = original(key=secret, **kwargs)
         used.append(client._http.headers["Authorization"])
         return client
@@ -245,3 +247,48 @@ async def test_the_fal_key_is_in_no_frame_the_browser_receives(alice, emulator, 
         raw = data if isinstance(data, bytes) else data.encode()
         assert secret.encode() not in raw
         assert b"fal_jwt_token" not in raw
+
+
+# -- whose key the relay uses --------------------------------------------------------------
+@pytest.fixture
+def fal_mode(settings, monkeypatch):
+    """fal mode with a server key; the relay's client records keys instead of calling fal
+    (fal's token endpoint refuses every key)."""
+    settings.FAL_MODE, settings.FAL_KEY = "fal", "server-key-0000"
+    transport = RecordKeys()
+    original = config.client_from_settings
+    monkeypatch.setattr(
+        relay_module, "client_from_settings", lambda **kw: original(transport=transport, **kw)
+    )
+    return transport
+
+
+async def test_realtime_uses_the_persons_own_key_like_runs(alice, fal_mode):
+    from playground.accounts.actions import set_fal_key
+
+    await sync_to_async(set_fal_key)(key="alice-key-1234", user=alice)
+    session = await open_session(alice)
+    await session.params(prompt="a red barn")
+
+    error = await session.result(1, sketch())
+
+    assert error["type"] == "error" and error["code"] == "AUTH"
+    assert fal_mode.keys and set(fal_mode.keys) == {"Key alice-key-1234"}
+    await session.communicator.disconnect()
+
+
+async def test_without_a_key_and_no_server_fallback_the_page_says_so(alice, fal_mode, settings):
+    settings.SERVER_KEY_FALLBACK = False
+    communicator, connected = await connect(alice)
+    session = Session(communicator)
+
+    status = await session.next()
+    error = await session.next()
+    await communicator.send_to(bytes_data=pack_input(1, sketch()))
+
+    assert connected
+    assert status == {"type": "status", "state": "error", "message": error["message"]}
+    assert error["code"] == "NO_KEY" and "does not lend its own key" in error["message"]
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert fal_mode.keys == []
+    await communicator.disconnect()
