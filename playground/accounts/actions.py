@@ -7,6 +7,7 @@ forbids right now (the last owner leaving, a used invitation).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -122,7 +123,9 @@ def send_invitation_email(*, invitation: Invitation, join_url: str) -> None:
     inviter = invitation.created_by.get_username() if invitation.created_by else "Someone"
     team = invitation.team
     send_mail(
-        subject=f"{inviter} invited you to {team.name} on Playground",
+        # A header is one line: names made before the forms refused line breaks (or set in
+        # the admin) must not break the subject into headers of their own.
+        subject=_one_line(f"{inviter} invited you to {team.name} on Playground"),
         message=(
             f"{inviter} invited you to join the team “{team.name}” on Playground "
             f"as {invitation.get_role_display().lower()}.\n\n"
@@ -132,6 +135,16 @@ def send_invitation_email(*, invitation: Invitation, join_url: str) -> None:
         from_email=None,
         recipient_list=[invitation.email],
     )
+
+
+BREAKS = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
+
+
+def _one_line(text: str) -> str:
+    """`text` with every run of whitespace, line breaks and control characters made one
+    space."""
+    printable = "".join(" " if unicodedata.category(char) in BREAKS else char for char in text)
+    return " ".join(printable.split())
 
 
 def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
