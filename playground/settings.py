@@ -188,6 +188,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Request bodies. Every route but file uploads and the fal webhook takes at most
+# DATA_UPLOAD_MAX_MEMORY_SIZE (lib/bodylimit.py refuses more before it is read); uploaded
+# files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory. Our largest
+# forms (the gallery's bulk actions, 200 cards) stay under the field count.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {

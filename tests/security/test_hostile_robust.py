@@ -1,0 +1,107 @@
+"""What an anonymous attacker would send to a real server (daphne, DEBUG off) for the
+findings S10 (huge bodies), S12 (catastrophic patterns), S13 (junk ids and days).
+
+Each probe must get a clear 4xx quickly; pytest-timeout guards against a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db(transaction=True)
+MB = 1024 * 1024
+
+
+def raw_exchange(url: str, head: str, body_parts: list[bytes]) -> tuple[int, dict, bytes]:
+    """Send a request head and some body bytes over a socket, then read the answer (the
+    server must answer without waiting for the rest of the body)."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as sock:
+        sock.sendall(head.encode())
+        for part in body_parts:
+            sock.sendall(part)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer) < _expected_size(answer):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head_bytes, _, payload = answer.partition(b"\r\n\r\n")
+    lines = head_bytes.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), headers, payload
+
+
+def _expected_size(answer: bytes) -> int:
+    head, _, _ = answer.partition(b"\r\n\r\n")
+    for line in head.decode("latin-1").split("\r\n"):
+        if line.lower().startswith("content-length:"):
+            return len(head) + 4 + int(line.split(":", 1)[1])
+    return 0
+
+
+@pytest.mark.timeout(60)
+def test_a_300_mb_post_to_healthz_is_refused_before_its_body_is_sent(live_app):
+    head = (
+        "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/octet-stream\r\nContent-Length: {300 * MB}\r\n\r\n"
+    )
+
+    status, headers, body = raw_exchange(live_app.url, head, [b"x" * 1024])
+
+    assert status == 413
+    assert headers["content-type"] == "application/json"
+    assert "too large" in json.loads(body)["error"]
+
+
+@pytest.mark.timeout(60)
+def test_a_chunked_body_over_the_limit_is_refused_as_it_goes_over(live_app):
+    head = (
+        "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"x" * MB
+    # 3 MB in 1 MB chunks, past the 2.5 MB default, and no end: the server must not wait.
+    parts = [b"%x\r\n" % len(chunk) + chunk + b"\r\n" for _ in range(3)]
+
+    status, _, body = raw_exchange(live_app.url, head, parts)
+
+    assert status == 413
+    assert "too large" in json.loads(body)["error"]
+
+
+@pytest.mark.timeout(60)
+def test_the_emulator_refuses_an_upload_over_its_limit_as_fal_would(live_app):
+    head = (
+        "PUT /localfal/cdn/upload/no-such-token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Length: {settings.LOCALFAL_MAX_UPLOAD_BYTES + 1}\r\n\r\n"
+    )
+
+    status, _, body = raw_exchange(live_app.url, head, [b"x" * 1024])
+
+    assert status == 413
+    assert "too large" in json.loads(body)["detail"]
+
+
+@pytest.mark.timeout(60)
+def test_an_upload_larger_than_a_form_but_within_the_upload_limit_still_works(live_app):
+    auth = {"Authorization": f"Key {settings.LOCALFAL_KEY}"}
+    initiated = httpx.post(
+        f"{live_app.localfal}/rest/storage/upload/initiate",
+        json={"content_type": "application/octet-stream", "file_name": "big.bin"},
+        headers=auth,
+    ).json()
+    data = b"\x00" * (3 * MB)  # above the 2.5 MB a form or JSON body may hold
+
+    put = httpx.put(initiated["upload_url"], content=data, timeout=30)
+    stored = httpx.get(initiated["file_url"], timeout=30)
+
+    assert put.status_code == 200
+    assert stored.status_code == 200
+    assert len(stored.content) == len(data)
