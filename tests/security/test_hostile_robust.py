@@ -105,3 +105,115 @@ def test_an_upload_larger_than_a_form_but_within_the_upload_limit_still_works(li
     assert put.status_code == 200
     assert stored.status_code == 200
     assert len(stored.content) == len(data)
+
+
+# --- signed in (anyone who may sign up): S12 and S13 ------------------------------------------
+
+HOSTILE = "a" * 40 + "!"
+
+
+@pytest.fixture
+def mallory(live_app, live_user):
+    """A signed-in stranger on the live server: an httpx client with a CSRF token."""
+    live_user("mallory", "pw-mallory-12345")
+    client = httpx.Client(base_url=live_app.url, timeout=30, follow_redirects=False)
+    client.get("/accounts/login/")
+    token = client.cookies["csrftoken"]
+    login = client.post(
+        "/accounts/login/",
+        data={"username": "mallory", "password": "pw-mallory-12345", "csrfmiddlewaretoken": token},
+    )
+    assert login.status_code == 302
+    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
+    client.headers["Referer"] = f"{live_app.url}/"
+    yield client
+    client.close()
+
+
+def endpoint_with_pattern(endpoint_id: str, pattern: str):
+    from playground.catalog.models import Endpoint
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "prompt": {"type": "string"},
+            "code": {"type": "string", "pattern": pattern},
+        },
+    }
+    return Endpoint.objects.create(
+        endpoint_id=endpoint_id,
+        title="Patterns",
+        category="llm",
+        input_schema=schema,
+        output_schema={"type": "object", "properties": {"output": {"type": "string"}}},
+        schema_sha="0" * 64,
+        modes=["queue", "run"],
+    )
+
+
+@pytest.mark.timeout(120, method="thread")
+def test_catastrophic_patterns_do_not_hang_the_payload_view(mallory):
+    endpoint_with_pattern("test/hostile-nested", r"^(a+)+$")
+    endpoint_with_pattern("test/hostile-alternation", r"^(a|aa)+$")
+    body = {"input": {"prompt": "x", "code": HOSTILE}}
+
+    nested = mallory.post("/models/test/hostile-nested/payload", json=body)
+    alternation = mallory.post("/models/test/hostile-alternation/payload", json=body)
+
+    assert nested.status_code == 200  # the pattern was skipped
+    assert alternation.status_code == 422
+    assert alternation.json()["errors"]["code"] == [
+        "This value took too long to check against its pattern."
+    ]
+
+
+@pytest.mark.timeout(120, method="thread")
+def test_catastrophic_patterns_do_not_hang_the_emulator(live_app):
+    endpoint_with_pattern("test/hostile-emulator", r"^(a|aa)+$")
+
+    response = httpx.post(
+        f"{live_app.localfal}/run/test/hostile-emulator",
+        json={"prompt": "x", "code": HOSTILE},
+        headers={"Authorization": f"Key {settings.LOCALFAL_KEY}"},
+        timeout=30,
+    )
+
+    assert response.status_code == 422
+    assert "took too long" in response.json()["detail"][0]["msg"]
+    assert httpx.get(f"{live_app.url}/healthz", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("team", ["²", "9" * 20])
+def test_junk_team_ids_get_clear_refusals(mallory, team):
+    from django.contrib.auth.models import User
+
+    from tests.gallery.conftest import finished
+
+    generation = finished(User.objects.get(username="mallory"))
+    code = str(generation.code)
+
+    run = mallory.post("/models/fal-ai/flux/schnell/run", data={"prompt": "x", "__team": team})
+    move = mallory.post(f"/generations/{code}/team", data={"team": team})
+    bulk = mallory.post("/gallery/bulk", data={"action": "move", "g": [code], "team": team})
+    preset = mallory.post(
+        "/presets/?endpoint=fal-ai/flux/schnell",
+        data={"preset_name": "p", "preset_team": team, "prompt": "x"},
+    )
+
+    assert (run.status_code, move.status_code, preset.status_code) == (422, 403, 403)
+    assert bulk.status_code == 302  # back to the gallery, with the refusal as a message
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "garbage", "2024-02-30"])
+def test_gallery_days_out_of_range_are_ignored(mallory, day):
+    assert mallory.get(f"/gallery/?until={day}&since={day}").status_code == 200
+
+
+def test_a_team_name_with_a_line_break_is_refused(mallory):
+    from playground.accounts.models import Team
+
+    response = mallory.post("/teams/", data={"name": "Studio\r\nBcc: all@example.com"})
+
+    assert response.status_code == 200
+    assert "must be one line" in response.text
+    assert not Team.objects.filter(name__contains="Bcc").exists()
