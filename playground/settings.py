@@ -257,6 +257,9 @@ RUNNER_LEASE_SECONDS = envint("RUNNER_LEASE_SECONDS", 30)
 RUNNER_STATUS_POLL_SECONDS = envfloat("RUNNER_STATUS_POLL_SECONDS", 0.5)
 # Upstream failures are retried with backoff for this long, then the generation fails.
 RUNNER_GIVE_UP_SECONDS = envint("RUNNER_GIVE_UP_SECONDS", 600)
+# A request fal has not started after this long in its queue is cancelled there and the
+# generation fails with a plain message (counted from the submit, across restarts).
+RUNNER_QUEUE_DEADLINE_SECONDS = envint("RUNNER_QUEUE_DEADLINE_SECONDS", 3600)
 # First wait before a runner tries a failed generation again; doubles each time (max 60 s).
 RUNNER_RETRY_BASE_SECONDS = envfloat("RUNNER_RETRY_BASE_SECONDS", 2.0)
 # Largest output file copied into storage (bytes).
