@@ -11,26 +11,9 @@ from django.urls import reverse
 
 from playground.catalog.importer import BUNDLED_DIR
 from playground.catalog.models import Endpoint
+from tests.catalog.patterns import HOSTILE, endpoint_with_pattern
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60, method="thread")]
-HOSTILE = "a" * 40 + "!"
-
-
-def endpoint_with_pattern(pattern: str, endpoint_id: str = "test/patterns") -> Endpoint:
-    """An endpoint as a schema imported before patterns were vetted would have left it."""
-    schema = {
-        "type": "object",
-        "properties": {"code": {"type": "string", "title": "Code", "pattern": pattern}},
-    }
-    return Endpoint.objects.create(
-        endpoint_id=endpoint_id,
-        title="Patterns",
-        category="llm",
-        input_schema=schema,
-        output_schema={"type": "object", "properties": {"output": {"type": "string"}}},
-        schema_sha="0" * 64,
-        modes=["queue", "run"],
-    )
 
 
 def post_input(client, endpoint: Endpoint, value: dict):
@@ -39,7 +22,7 @@ def post_input(client, endpoint: Endpoint, value: dict):
 
 
 def test_a_nested_quantifier_is_skipped_and_the_input_checked_at_once(client_alice):
-    endpoint = endpoint_with_pattern(r"^(a+)+$")
+    endpoint = endpoint_with_pattern("test/patterns", r"^(a+)+$")
 
     response = post_input(client_alice, endpoint, {"code": HOSTILE})
 
@@ -48,7 +31,7 @@ def test_a_nested_quantifier_is_skipped_and_the_input_checked_at_once(client_ali
 
 
 def test_a_match_that_takes_too_long_is_refused_with_a_plain_message(client_alice):
-    endpoint = endpoint_with_pattern(r"^(a|aa)+$")
+    endpoint = endpoint_with_pattern("test/patterns", r"^(a|aa)+$")
 
     response = post_input(client_alice, endpoint, {"code": HOSTILE})
 
@@ -59,7 +42,7 @@ def test_a_match_that_takes_too_long_is_refused_with_a_plain_message(client_alic
 
 
 def test_the_form_field_does_not_hand_a_hanging_pattern_to_the_browser(client_alice):
-    endpoint = endpoint_with_pattern(r"^(a+)+$")
+    endpoint = endpoint_with_pattern("test/patterns", r"^(a+)+$")
 
     page = client_alice.get(reverse("catalog:model", args=[endpoint.endpoint_id]))
 

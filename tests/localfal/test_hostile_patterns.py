@@ -8,30 +8,9 @@ import json
 import pytest
 from django.conf import settings
 
-from playground.catalog.models import Endpoint
+from tests.catalog.patterns import HOSTILE, endpoint_with_pattern
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60, method="thread")]
-HOSTILE = "a" * 40 + "!"
-
-
-def endpoint_with_pattern(endpoint_id: str, pattern: str) -> Endpoint:
-    schema = {
-        "type": "object",
-        "properties": {
-            "prompt": {"type": "string"},
-            "code": {"type": "string", "pattern": pattern},
-        },
-        "required": ["prompt"],
-    }
-    return Endpoint.objects.create(
-        endpoint_id=endpoint_id,
-        title="Patterns",
-        category="llm",
-        input_schema=schema,
-        output_schema={"type": "object", "properties": {"output": {"type": "string"}}},
-        schema_sha="0" * 64,
-        modes=["queue", "run"],
-    )
 
 
 async def run(async_client, endpoint_id: str, data: dict):
@@ -47,7 +26,9 @@ async def run(async_client, endpoint_id: str, data: dict):
 async def test_a_match_that_takes_too_long_answers_422_with_its_field(async_client):
     from asgiref.sync import sync_to_async
 
-    await sync_to_async(endpoint_with_pattern)("test/slow-pattern", r"^(a|aa)+$")
+    await sync_to_async(endpoint_with_pattern)(
+        "test/slow-pattern", r"^(a|aa)+$", required=("prompt",)
+    )
 
     response = await run(async_client, "test/slow-pattern", {"prompt": "x", "code": HOSTILE})
 
@@ -61,7 +42,9 @@ async def test_a_match_that_takes_too_long_answers_422_with_its_field(async_clie
 async def test_a_nested_quantifier_is_skipped(async_client):
     from asgiref.sync import sync_to_async
 
-    await sync_to_async(endpoint_with_pattern)("test/nested-pattern", r"^(a+)+$")
+    await sync_to_async(endpoint_with_pattern)(
+        "test/nested-pattern", r"^(a+)+$", required=("prompt",)
+    )
 
     # No prompt: the only complaint must be that, not the pattern (and no hang).
     response = await run(async_client, "test/nested-pattern", {"code": HOSTILE})
