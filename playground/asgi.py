@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import re_path  # noqa: E402
 
 from playground.jobs.embedded import EmbeddedRunnerMiddleware  # noqa: E402
+from playground.lib.bodylimit import BodyLimitMiddleware, guard_daphne_request_bodies  # noqa: E402
 from playground.lib.memory import freeze_startup_objects  # noqa: E402
 from playground.routing import (  # noqa: E402
     emulator_websocket_urlpatterns,
@@ -37,6 +38,8 @@ def _teach_daphne_reason_phrases() -> None:
 
 
 _teach_daphne_reason_phrases()
+# Bodies over a route's limit are refused as they arrive, not after being stored.
+guard_daphne_request_bodies()
 # The event loop shares the GIL with database and render threads. Each time it makes a
 # system call it lets go of the GIL and then waits up to the switch interval (5 ms by
 # default) to get it back, so a busy thread adds milliseconds to every socket write.
@@ -45,7 +48,7 @@ sys.setswitchinterval(0.0005)
 application = EmbeddedRunnerMiddleware(
     ProtocolTypeRouter(
         {
-            "http": django_asgi_app,
+            "http": BodyLimitMiddleware(django_asgi_app),
             # The emulator's realtime endpoint answers fal's clients, which are not
             # browsers and send no Origin: it checks its own token. Everything else is
             # for browsers: same-origin only, with the session's user.

@@ -233,6 +233,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Request bodies. Every route but file uploads and the fal webhook takes at most
+# DATA_UPLOAD_MAX_MEMORY_SIZE (lib/bodylimit.py refuses more before it is read); uploaded
+# files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory. Our largest
+# forms (the gallery's bulk actions, 200 cards) stay under the field count.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {
@@ -332,6 +341,9 @@ RUNNER_LEASE_SECONDS = envint("RUNNER_LEASE_SECONDS", 30)
 RUNNER_STATUS_POLL_SECONDS = envfloat("RUNNER_STATUS_POLL_SECONDS", 0.5)
 # Upstream failures are retried with backoff for this long, then the generation fails.
 RUNNER_GIVE_UP_SECONDS = envint("RUNNER_GIVE_UP_SECONDS", 600)
+# A request fal has not started after this long in its queue is cancelled there and the
+# generation fails with a plain message (counted from the submit, across restarts).
+RUNNER_QUEUE_DEADLINE_SECONDS = envint("RUNNER_QUEUE_DEADLINE_SECONDS", 3600)
 # First wait before a runner tries a failed generation again; doubles each time (max 60 s).
 RUNNER_RETRY_BASE_SECONDS = envfloat("RUNNER_RETRY_BASE_SECONDS", 2.0)
 # Largest output file copied into storage (bytes).

@@ -7,6 +7,7 @@ forbids right now (the last owner leaving, a used invitation).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -171,7 +172,9 @@ def send_invitation_email(*, invitation: Invitation, join_url: str) -> None:
         )
         how = "Accept the invitation here (you can sign up on the way)"
     send_mail(
-        subject=subject,
+        # A header is one line: names made before the forms refused line breaks (or set in
+        # the admin) must not break the subject into headers of their own.
+        subject=_one_line(subject),
         message=(
             f"{what}\n\n{how}, with this email address:\n{join_url}\n\n"
             f"The link works once and expires on {invitation.expires:%d %B %Y}.\n"
@@ -179,6 +182,16 @@ def send_invitation_email(*, invitation: Invitation, join_url: str) -> None:
         from_email=None,
         recipient_list=[invitation.email],
     )
+
+
+BREAKS = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
+
+
+def _one_line(text: str) -> str:
+    """`text` with every run of whitespace, line breaks and control characters made one
+    space."""
+    printable = "".join(" " if unicodedata.category(char) in BREAKS else char for char in text)
+    return " ".join(printable.split())
 
 
 def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:

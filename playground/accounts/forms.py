@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
 
+from playground.accounts.actions import BREAKS
 from playground.accounts.models import Invitation, Role, Team
 
 
@@ -21,6 +23,17 @@ def password_hint() -> str:
                 "Avoid common or all-numeric passwords."
             )
     return "Avoid common or all-numeric passwords."
+
+
+def clean_team_name(value: str) -> str:
+    """A team name on one line: it goes into invitation email subjects, where a line break
+    would start a header of its own (and Django refuses to send it at all)."""
+    name = value.strip()
+    if not name:
+        raise forms.ValidationError("Give the team a name.")
+    if any(unicodedata.category(char) in BREAKS for char in name):
+        raise forms.ValidationError("A team name must be one line, without control characters.")
+    return name
 
 
 class FocusFirstErrorMixin(forms.BaseForm):
@@ -92,13 +105,13 @@ class TeamForm(FocusFirstErrorMixin, forms.Form):
     )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Give the team a name.")
-        return name
+        return clean_team_name(self.cleaned_data["name"])
 
 
 class TeamSettingsForm(FocusFirstErrorMixin, forms.ModelForm):
+    def clean_name(self) -> str:
+        return clean_team_name(self.cleaned_data["name"])
+
     class Meta:
         model = Team
         fields = ("name", "showcase_public")

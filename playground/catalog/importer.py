@@ -13,7 +13,8 @@ from django.db import transaction
 
 from playground.catalog.categories import group_for, label_for
 from playground.catalog.modes import modes_for
-from playground.catalog.openapi import SchemaDocumentError, parse_document
+from playground.catalog.openapi import ParsedEndpoint, SchemaDocumentError, parse_document
+from playground.lib.schemaguard import vet_schema
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "schemas"
 TRACKED_FIELDS = (
@@ -35,6 +36,8 @@ class ImportReport:
     updated: dict[str, list[str]] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    # Imported, with something left out: e.g. a `pattern` that could hang validation.
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
     def write(self, command: Any, heading: str, *, verbose: bool = True) -> None:
         """Print what changed to a management command's streams; CommandError when nothing
@@ -48,6 +51,9 @@ class ImportReport:
                 command.stdout.write(f"  ~ {endpoint_id} ({', '.join(fields)})")
         for name, error in self.failed.items():
             command.stderr.write(f"  ! {name}: {error}")
+        for endpoint_id, notes in self.notes.items():
+            for note in notes:
+                command.stderr.write(f"  ? {endpoint_id}: {note}")
         command.stdout.write(command.style.SUCCESS(f"{heading}{self.summary()}"))
         if self.failed and not (self.created or self.updated or self.unchanged):
             raise CommandError("Nothing could be imported.")
@@ -97,6 +103,7 @@ def import_document(
     from playground.catalog.models import Endpoint, Source
 
     parsed = parse_document(doc)
+    _vet_patterns(parsed, report)
     listing = listing or {}
     metadata = {**parsed.metadata, **(listing.get("metadata") or {})}
     values = endpoint_values(parsed, metadata, listing, doc)
@@ -124,6 +131,18 @@ def import_document(
         endpoint.metadata = metadata
         endpoint.source = source
         endpoint.save()
+
+
+def _vet_patterns(parsed: ParsedEndpoint, report: ImportReport) -> None:
+    """Drop the schemas' patterns that could hang validation or do not compile; the
+    report (and the log) say which."""
+    parsed.input_schema, input_notes = vet_schema(parsed.input_schema)
+    parsed.output_schema, output_notes = vet_schema(parsed.output_schema)
+    notes = [f"input {note}" for note in input_notes]
+    notes += [f"output {note}" for note in output_notes]
+    if notes:
+        report.notes[parsed.endpoint_id] = notes
+        log.warning("import of %s: %s", parsed.endpoint_id, "; ".join(notes))
 
 
 def endpoint_values(

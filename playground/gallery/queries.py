@@ -18,9 +18,10 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
 from playground.jobs.models import Generation, MediaAsset, MediaKind, Status
+from playground.lib.params import parse_day, parse_id
 
 PAGE_SIZE = 24  # a screenful of cards; infinite scroll brings the next
 SORTS = {"newest": "Newest first", "oldest": "Oldest first"}
@@ -56,8 +57,8 @@ class Filters:
             group=query.get("group", "").strip()[:20],
             kind=kind if kind in MediaKind.values else "",
             status=status if status in Status.values else "",
-            since=_date(query.get("since")),
-            until=_date(query.get("until")),
+            since=parse_day(query.get("since")),
+            until=parse_day(query.get("until")),
             favorites=query.get("favorites") in ("1", "on", "true"),
             team=query.get("team", "").strip()[:80],
             sort=sort if sort in SORTS else "newest",
@@ -94,13 +95,6 @@ class Filters:
         return query.urlencode()
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return parse_date(value or "")
-    except ValueError:
-        return None
-
-
 def encode_cursor(generation: Generation) -> str:
     raw = f"{generation.created.isoformat()}|{generation.pk}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -113,8 +107,8 @@ def decode_cursor(value: str) -> tuple[datetime, int] | None:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         created, pk = raw.rsplit("|", 1)
-        moment = parse_datetime(created)
-        return (moment, int(pk)) if moment else None
+        moment, pk_value = parse_datetime(created), parse_id(pk)
+        return (moment, pk_value) if moment and pk_value else None
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
 

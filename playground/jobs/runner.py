@@ -302,11 +302,58 @@ class Tracker:
             )
         # Asked while it was being sent, or before a restart of the runner resuming it.
         await self.maybe_cancel()
-        final = await self.follow(fal)
+        final = await self.follow_until_started_in_time(fal)
+        if final is None:
+            return await self.give_up_in_queue(fal)
         if final.failed:
             return await self.fetch_failure(fal, final)
         output = await fal.result(generation.endpoint_id, generation.fal_request_id)
         await self.complete(fal, output, final.metrics)
+
+    async def follow_until_started_in_time(self, fal: Any) -> QueueStatus | None:
+        """`follow`, or None when fal has not started the request by the queue deadline.
+
+        The deadline counts from the stored submit time, so a runner resuming after a
+        restart keeps it. When it passes, fal is asked once more: a request that started
+        (or ended) meanwhile is followed on; one still queued is given up."""
+        following = asyncio.ensure_future(self.follow(fal))
+        try:
+            while True:
+                left = self.seconds_left_in_queue()
+                done, _ = await asyncio.wait({following}, timeout=left)
+                if done:
+                    return following.result()
+                if self.generation.status != Status.QUEUED:
+                    continue  # it started: no deadline any more (left is None)
+                gen = self.generation
+                status = await fal.status(gen.endpoint_id, gen.fal_request_id)
+                await self.apply(status)
+                if status.done:
+                    return status
+                if status.status is QueueState.IN_QUEUE:
+                    return None
+        finally:
+            following.cancel()
+            await asyncio.gather(following, return_exceptions=True)
+
+    def seconds_left_in_queue(self) -> float | None:
+        """Time left for fal to start the request; None once it has started."""
+        if self.generation.status != Status.QUEUED:
+            return None
+        since = self.generation.submitted or self.generation.created
+        waited = (timezone.now() - since).total_seconds()
+        return max(0.0, settings.RUNNER_QUEUE_DEADLINE_SECONDS - waited)
+
+    async def give_up_in_queue(self, fal: Any) -> None:
+        """Cancel at fal a request it never started, and fail the generation plainly."""
+        self.cancel_sent = True  # no second cancel from a cancel request racing this one
+        try:
+            await fal.cancel(self.generation.endpoint_id, self.generation.fal_request_id)
+        except FalError as error:  # e.g. it completed a moment ago: the failure stands
+            log.info("cancel of %s at the queue deadline: %s", self.code, error)
+        waited = _duration(settings.RUNNER_QUEUE_DEADLINE_SECONDS)
+        message = f"fal did not start this request within {waited}; it was cancelled."
+        await self.fail({"message": message, "type": "queue_deadline"})
 
     async def follow(self, fal: Any) -> QueueStatus:
         """The status stream, falling back to polling if it drops or is unavailable."""
@@ -496,6 +543,14 @@ def describe(error: FalError) -> dict[str, Any]:
         described["field_errors"] = error.errors_by_path()
         described["message"] = "fal rejected some inputs."
     return described
+
+
+def _duration(seconds: float) -> str:
+    """60 -> "1 minute", 3600 -> "60 minutes", 0.5 -> "0.5 seconds"."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
 
 
 def _log_payload(logs: list) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from playground.jobs.access import generation_for
 from playground.jobs.models import Generation, Mode
 from playground.jobs.panel import full_context
 from playground.lib import serving
+from playground.lib.params import parse_id
 
 RECENT = 8
 MODE_FIELD = "__mode"  # not a schema property: never sent to fal
@@ -26,9 +27,7 @@ TEAM_FIELD = "__team"  # the team to post the run to (a team id), or empty
 
 def _team_to_run_for(user: Any, value: str) -> Team | None:
     """The team, if `user` may run for it; None otherwise (also for junk values)."""
-    if not value.isdigit():
-        return None
-    found = membership(user, int(value))
+    found = membership(user, parse_id(value))
     return found.team if found and found.can("run") else None
 
 

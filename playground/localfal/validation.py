@@ -8,23 +8,47 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from playground.lib.schemaguard import CheckTimedOut, check_off_loop, time_limit
+from playground.lib.schemaguard import bounded_validator as _bounded_validator
+
 
 @lru_cache(maxsize=512)
 def _validator(schema_json: str) -> Draft202012Validator:
     import json
 
-    return Draft202012Validator(json.loads(schema_json), format_checker=None)
+    schema = json.loads(schema_json)
+    return _bounded_validator(schema, format_checker=None)
 
 
 def fal_errors(schema: dict[str, Any], data: Any) -> list[dict[str, Any]]:
-    """fal's 422 `detail` list: [{"loc": ["body", ...], "msg": ..., "type": ...}]."""
+    """fal's 422 `detail` list: [{"loc": ["body", ...], "msg": ..., "type": ...}].
+
+    Bounded in time (lib/schemaguard.py): past the limit the input as a whole is refused."""
     import json
 
     if not isinstance(data, dict):
         return [{"loc": ["body"], "msg": "Input should be a valid dictionary", "type": "dict_type"}]
     validator = _validator(json.dumps(schema, sort_keys=True))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    try:
+        with time_limit():
+            errors = sorted(
+                validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+            )
+    except CheckTimedOut as exc:
+        return _timed_out(exc)
     return [item for error in errors for item in _as_fal(error)]
+
+
+async def fal_errors_off_loop(schema: dict[str, Any], data: Any) -> list[dict[str, Any]]:
+    """`fal_errors` in a thread: a slow check never holds the event loop."""
+    try:
+        return await check_off_loop(fal_errors, schema, data)
+    except CheckTimedOut as exc:
+        return _timed_out(exc)
+
+
+def _timed_out(exc: CheckTimedOut) -> list[dict[str, Any]]:
+    return [{"loc": ["body"], "msg": str(exc), "type": "timeout"}]
 
 
 def _as_fal(error: ValidationError) -> list[dict[str, Any]]:

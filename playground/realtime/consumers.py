@@ -21,6 +21,7 @@ from playground.catalog.models import Endpoint
 from playground.fal.config import client_from_settings
 from playground.fal.errors import FalError
 from playground.lib.channels import NO_CHANNEL_LAYER
+from playground.lib.schemaguard import CheckTimedOut, check_off_loop
 from playground.realtime.actions import save_frame
 from playground.realtime.frames import BadFrame, parse_input, pictures
 from playground.realtime.params import RealtimeForm, decode_params, realtime_form
@@ -106,7 +107,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if pairs is None:
             await self._error("BAD_MESSAGE", "params.fields must be a list of [name, value].")
             return
-        params, errors = decode_params(self.spec, pairs)
+        try:  # schema checks run off the event loop, with a time limit
+            params, errors = await check_off_loop(decode_params, self.spec, pairs)
+        except CheckTimedOut as exc:
+            params, errors = {}, {"__all__": [str(exc)]}
         assert self.relay is not None
         self.relay.set_params(None if errors else params)
         await self.send_json({"type": "invalid" if errors else "valid", "errors": errors})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playground.lib.schemaguard import pattern_problem
+
 from . import hints
 from .resolve import Recursive, is_null, resolve, union_list
 from .spec import (
@@ -194,7 +196,9 @@ def _scalar(field: FieldSpec, node: dict[str, Any], kind: str) -> None:
 def _string(field: FieldSpec, node: dict[str, Any]) -> None:
     field.min_length = _int(node.get("minLength"))
     field.max_length = _int(node.get("maxLength"))
-    field.pattern = node["pattern"] if isinstance(node.get("pattern"), str) else None
+    pattern = node.get("pattern")
+    # The browser runs it too (an <input pattern>): never one that can hang the page.
+    field.pattern = pattern if isinstance(pattern, str) and not pattern_problem(pattern) else None
     field.media = hints.media_for(field.name, node)
     if field.media:
         field.kind, field.widget = FILE, "file"

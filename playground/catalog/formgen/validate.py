@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.validators import validator_for
+from jsonschema import ValidationError
+
+from playground.lib.schemaguard import TIMED_OUT, CheckTimedOut, bounded_validator, time_limit
 
 from .build import join
 from .encode import trace_for
@@ -25,13 +26,18 @@ _MAX_QUOTED = 80  # jsonschema quotes the offending value; hostile values can be
 def validate(
     schema: dict[str, Any], value: Any, trace: Trace | None = None
 ) -> dict[str, list[str]]:
-    """Errors by field path ({} when valid). Without a trace, paths are derived from value."""
+    """Errors by field path ({} when valid). Without a trace, paths are derived from value.
+
+    Bounded in time (lib/schemaguard.py): past the limit the input as a whole is refused."""
     if trace is None:
         trace = trace_for(schema, value)
-    cls = validator_for(schema, default=Draft202012Validator)
     errors: dict[str, list[str]] = {}
-    for error in cls(schema).iter_errors(value):
-        _collect(error, trace, errors)
+    try:
+        with time_limit():
+            for error in bounded_validator(schema).iter_errors(value):
+                _collect(error, trace, errors)
+    except CheckTimedOut as exc:
+        return {ROOT: [str(exc)]}
     return errors
 
 
@@ -115,6 +121,7 @@ _MESSAGES = {
     "minLength": "Ensure this value has at least {} characters.",
     "maxLength": "Ensure this value has at most {} characters.",
     "pattern": "Enter a value matching the pattern {}.",
+    TIMED_OUT: "This value took too long to check against its pattern.",
     "minItems": "Ensure this list has at least {} items.",
     "maxItems": "Ensure this list has at most {} items.",
     "enum": "Select a valid choice.",

@@ -21,6 +21,7 @@ from playground.gallery import actions, exports
 from playground.gallery.queries import SORTS, Filters, apply, page_of
 from playground.jobs.access import can_edit, reachable_by
 from playground.jobs.models import Generation, MediaKind, Status
+from playground.lib.params import parse_id
 
 MODEL_CHOICES_SECONDS = 60
 MAX_SELECTED = 200
@@ -193,7 +194,7 @@ def _move(request: HttpRequest, generations: list[Generation], back: str) -> Htt
     team_id = request.POST.get("team", "")
     target = None
     if team_id:
-        member = membership(request.user, team_id if team_id.isdigit() else None)
+        member = membership(request.user, parse_id(team_id))
         if member is None or not member.can("post"):
             messages.error(request, "You cannot post to that team.")
             return redirect(back)

@@ -22,6 +22,7 @@ from playground.gallery import actions, detail, exports
 from playground.jobs import actions as job_actions
 from playground.jobs.access import EDIT, generation_for
 from playground.jobs.models import Mode, Visibility
+from playground.lib.params import parse_id
 
 SEED_LIMIT = 2**31 - 1  # fits every fal seed field (int32)
 RERUN_MODES = (Mode.QUEUE, Mode.RUN, Mode.STREAM)
@@ -103,7 +104,7 @@ def move(request: HttpRequest, code: str) -> HttpResponse:
     team_id = request.POST.get("team", "")
     target = None
     if team_id:
-        member = membership(request.user, team_id if team_id.isdigit() else None)
+        member = membership(request.user, parse_id(team_id))
         if member is None or not member.can("post"):
             return HttpResponse("You cannot post to that team.", status=403)
         target = member.team

@@ -16,6 +16,7 @@ from playground.accounts.models import Membership, membership
 from playground.catalog import formgen
 from playground.catalog.models import Endpoint
 from playground.gallery.models import Preset
+from playground.lib.params import parse_id
 
 NAME_MAX = 80
 PER_MODEL_MAX = 200
@@ -63,7 +64,7 @@ def presets(request: HttpRequest) -> HttpResponse:
     team = None
     team_id = request.POST.get("preset_team", "")
     if team_id:
-        member = membership(request.user, team_id if team_id.isdigit() else None)
+        member = membership(request.user, parse_id(team_id))
         if member is None or not member.can("post"):
             return _menu(request, endpoint, error="You cannot share with that team.", status=403)
         team = member.team

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema.validators import validator_for
+from playground.lib.schemaguard import bounded_validator
 
 Node = dict[str, Any]
 MAX_REF_HOPS = 32
@@ -15,7 +15,7 @@ class SchemaTree:
 
     def __init__(self, root: Node) -> None:
         self.root = root
-        self._validator = validator_for(root)(root)
+        self._validator = bounded_validator(root)
 
     def resolve(self, node: Any) -> Node:
         """`node` with `$ref` chains followed and `allOf` parts merged into one dict."""

@@ -24,7 +24,7 @@ from playground.fal.endpoints import EndpointId, InvalidEndpointId
 from playground.localfal import auth, webhooks
 from playground.localfal import faults as fault_rules
 from playground.localfal.engine import EmuRequest, get_engine
-from playground.localfal.validation import fal_errors
+from playground.localfal.validation import fal_errors_off_loop
 from playground.localfal.worker import with_defaults
 
 View = Callable[..., Awaitable[HttpResponse]]
@@ -185,7 +185,7 @@ async def prepare(
     data, error = json_body(request)
     if error:
         return error
-    problems = fal_errors(endpoint.input_schema, data)
+    problems = await fal_errors_off_loop(endpoint.input_schema, data)
     if problems and not queued:
         return JsonResponse({"detail": problems}, status=422, headers={"X-Fal-Retryable": "false"})
     start_timeout = start_timeout_of(request)
