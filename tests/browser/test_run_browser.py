@@ -35,9 +35,12 @@ def occupy_the_emulator(user) -> Generation:
     while time.monotonic() < deadline:
         generation.refresh_from_db()
         if generation.status == Status.RUNNING:
-            # A second run queued behind it keeps the emulator busy long enough for a slow
-            # page (a loaded CI machine) to load and run ours while the queue is still full.
-            actions.submit_generation(user=user, endpoint=endpoint, input={"prompt": "also ahead"})
+            # More runs queued behind it keep the emulator busy long enough for a slow page
+            # (a loaded CI machine) to load and run ours while the queue is still full.
+            for n in range(3):
+                actions.submit_generation(
+                    user=user, endpoint=endpoint, input={"prompt": f"ahead {n}"}
+                )
             return generation
         time.sleep(0.05)
     raise AssertionError("the first run never started")

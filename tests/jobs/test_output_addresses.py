@@ -86,4 +86,4 @@ async def test_outputs_leading_to_private_addresses_fail_each_file_clearly(
 async def test_save_frame_refuses_an_output_url_on_a_private_address(local_fal):
     kept = SimpleNamespace(output={"images": [{"url": "http://127.0.0.1:6379/frame.jpg"}]})
     with pytest.raises(FalURLRefused, match=r"127\.0\.0\.1 is not a public address"):
-        await _download_urls(kept)
+        await _download_urls(kept, None)
