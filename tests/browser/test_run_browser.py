@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+import uuid
 
+import httpx
 import pytest
+from django.conf import settings
 
-from playground.catalog.models import Endpoint
-from playground.jobs import actions
 from playground.jobs.models import Generation, Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,35 +27,34 @@ def signed_in(page, live_app_with_runner, live_user):
     return page, live_app_with_runner.url, user
 
 
-def occupy_the_emulator(user) -> Generation:
-    """Another run first, so ours must wait in the emulator's single-runner queue."""
-    endpoint = Endpoint.objects.get(endpoint_id=FLUX_DEV)
-    generation = actions.submit_generation(
-        user=user, endpoint=endpoint, input={"prompt": "ahead of you", "num_inference_steps": 28}
-    )
+@contextlib.contextmanager
+def emulator_busy(base: str, seconds: float):
+    """The emulator's one runner busy for `seconds` with a request of the test's own (a slow
+    fault: test servers allow them), so a run started meanwhile waits in its queue whatever
+    the speed of the machine. Cancelled afterwards, freeing the emulator."""
+    key = {"Authorization": f"Key {settings.LOCALFAL_KEY}"}
+    fault = {"X-Localfal-Fault": f"app:slow={seconds},key={uuid.uuid4()}"}
+    ahead = httpx.post(
+        f"{base}/localfal/queue/{FLUX_DEV}", json={"prompt": "ahead"}, headers={**key, **fault}
+    ).json()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        generation.refresh_from_db()
-        if generation.status == Status.RUNNING:
-            # More runs queued behind it keep the emulator busy long enough for a slow page
-            # (a loaded CI machine) to load and run ours while the queue is still full.
-            for n in range(3):
-                actions.submit_generation(
-                    user=user, endpoint=endpoint, input={"prompt": f"ahead {n}"}
-                )
-            return generation
+    while httpx.get(ahead["status_url"], headers=key).json()["status"] == "IN_QUEUE":
+        assert time.monotonic() < deadline, "the request ahead never started"
         time.sleep(0.05)
-    raise AssertionError("the first run never started")
+    try:
+        yield
+    finally:
+        httpx.put(ahead["cancel_url"], headers=key)
 
 
 def test_run_flux_dev_and_watch_queue_logs_and_the_image(signed_in):
     page, base, user = signed_in
-    occupy_the_emulator(user)
-    page.goto(f"{base}/models/{FLUX_DEV}/")
-    page.fill("textarea[name=prompt]", "a lighthouse at dusk")
-    page.keyboard.press("Control+Enter")
-    panel = page.locator("#run-panel")
-    panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
+    with emulator_busy(base, seconds=8):
+        page.goto(f"{base}/models/{FLUX_DEV}/")
+        page.fill("textarea[name=prompt]", "a lighthouse at dusk")
+        page.keyboard.press("Control+Enter")
+        panel = page.locator("#run-panel")
+        panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
     panel.locator(".gen-log", has_text="step").first.wait_for(timeout=20_000)
     panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=30_000)
     page.wait_for_function(
@@ -83,16 +84,15 @@ def test_a_reload_mid_run_replays_and_goes_on_live(signed_in):
 
 def test_cancel_a_run(signed_in):
     page, base, user = signed_in
-    occupy_the_emulator(user)
-    page.goto(f"{base}/models/{FLUX_DEV}/")
-    page.fill("textarea[name=prompt]", "never mind")
-    page.locator("[data-run]").click()
-    panel = page.locator("#run-panel")
-    # Our run's panel replaces the one of the run ahead; ours waits in the queue.
-    panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
-    panel.get_by_role("button", name="Cancel").click()
-    try:
-        panel.locator(".gen-badge", has_text="Cancelled").wait_for(timeout=30_000)
-    finally:
-        page.screenshot(path="test-artifacts/cancel.png", full_page=True)
+    with emulator_busy(base, seconds=30):
+        page.goto(f"{base}/models/{FLUX_DEV}/")
+        page.fill("textarea[name=prompt]", "never mind")
+        page.locator("[data-run]").click()
+        panel = page.locator("#run-panel")
+        panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
+        panel.get_by_role("button", name="Cancel").click()
+        try:
+            panel.locator(".gen-badge", has_text="Cancelled").wait_for(timeout=30_000)
+        finally:
+            page.screenshot(path="test-artifacts/cancel.png", full_page=True)
     assert Generation.objects.get(owner=user, input__prompt="never mind").status == Status.CANCELLED
