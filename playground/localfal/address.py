@@ -42,6 +42,19 @@ def emulator_url() -> str:
     return f"http://127.0.0.1:{os.environ.get('PORT') or 8000}/localfal"
 
 
+def browser_url(url: str, request: Any) -> str:
+    """An emulator URL as the browser of `request` reaches it.
+
+    The emulator names files by the address the server reached it at (127.0.0.1:<port>),
+    which a browser on another machine cannot open. When the emulator is this server's own,
+    the same path on the origin the browser used serves the same file, and the emulator
+    reads its own files by path whatever the host, so runs still find them."""
+    own = emulator_url() + "/"
+    if settings.LOCALFAL_URL or not url.startswith(own):
+        return url
+    return request.build_absolute_uri("/localfal/") + url[len(own) :]
+
+
 def forget() -> None:
     """Tests: learn afresh."""
     global _learned

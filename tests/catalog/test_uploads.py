@@ -209,3 +209,35 @@ def test_uploads_past_the_hourly_limit_get_a_clear_429(
     assert "2.png" not in fake_storage
     client_alice.force_login(django_user_model.objects.create_user("dora"))
     assert upload(client_alice, png_bytes(), "3.png", "image/png").status_code == 200
+
+
+def test_an_upload_to_this_servers_own_emulator_is_named_by_the_browsers_origin(
+    client_alice, settings, monkeypatch
+):
+    """On a public server the emulator's own address (127.0.0.1:<port>) means nothing to a
+    browser elsewhere: the file's URL uses the origin the browser came in on."""
+    from playground.localfal import address
+
+    settings.FAL_MODE, settings.LOCALFAL_URL = "local", ""
+    address.forget()
+    address.learn({"type": "http", "server": ("127.0.0.1", 5123)})
+    monkeypatch.setattr(uploads, "client_from_settings", lambda **kwargs: FakeEmulatorStorage())
+    try:
+        response = upload(client_alice, png_bytes(), "fox.png", "image/png", "?media=image")
+    finally:
+        address.forget()
+    assert response.status_code == 200, response.content
+    assert response.json()["url"] == "http://testserver/localfal/cdn/files/" + "a" * 32 + "/fox.png"
+
+
+class FakeEmulatorStorage:
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return None
+
+    async def upload(self, data, content_type, name):
+        from playground.localfal.address import emulator_url
+
+        return f"{emulator_url()}/cdn/files/{'a' * 32}/{name}"

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_POST
 from PIL import Image, UnidentifiedImageError
 
 from playground.accounts.credentials import NoFalKey, resolve_fal_key
-from playground.fal.config import client_from_settings
+from playground.fal.config import client_from_settings, uses_emulator
 from playground.fal.errors import FalError
 from playground.lib.images import ImageTooLarge, open_image
+from playground.localfal.address import browser_url
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -70,6 +71,8 @@ async def upload(request: HttpRequest) -> JsonResponse:
     except FalError as exc:
         log.warning("upload of %s (%d bytes) failed: %s", name, len(data), exc)
         return _error("The file could not be stored right now. Try again in a moment.", 502)
+    if uses_emulator():
+        url = browser_url(url, request)
     stored = {"url": url, "content_type": content_type, "name": name}
     await _remember(request, stored)
     return JsonResponse(stored)
