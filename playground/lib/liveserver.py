@@ -61,7 +61,8 @@ def process_env(data_dir: Path, *, database_url: str = "", **env: str) -> dict[s
         full_env["DATABASE_URL"] = database_url
     # The emulator in the child answers only this key: share the caller's, so tests and
     # benches can talk to the emulator (and to a worker's emulator) with the key they know.
-    full_env.setdefault("LOCALFAL_KEY", install_key())
+    if "LOCALFAL_KEY" not in full_env:
+        full_env["LOCALFAL_KEY"] = install_key()
     for name in ("FAL_KEY", "FAL_MODE"):
         full_env.pop(name, None)
     return full_env
