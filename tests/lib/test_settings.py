@@ -101,3 +101,20 @@ def test_a_junk_hsts_preload_stops_the_process(tmp_path):
     result = run_manage("check", HSTS_PRELOAD="sure", DATA_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "HSTS_PRELOAD must be a boolean" in result.stderr
+
+
+def test_a_generated_secret_is_private_from_the_moment_it_exists(tmp_path, monkeypatch):
+    """Created with mode 600 in one step: a chmod after writing would leave a moment in
+    which other users of the machine could read it."""
+    from pathlib import Path
+
+    from playground import settings as module
+
+    def no_chmod_after_the_fact(self, mode):
+        raise AssertionError(f"{self} was created with another mode, then changed")
+
+    monkeypatch.setattr(module, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(Path, "chmod", no_chmod_after_the_fact)
+    value = module._persistent_secret("fresh_secret")
+    assert (tmp_path / "fresh_secret").stat().st_mode & 0o777 == 0o600
+    assert module._persistent_secret("fresh_secret") == value  # read back, not remade
