@@ -341,8 +341,13 @@ def main() -> None:
         scaled = speed * max(1.0, count / 100)
         duration = 2.5 * scaled
         emulator, emu_process = start_emulator(runners=count, speed=scaled)
+        # One bench user plays every browser: no per-person cap on runs in flight.
         server = liveserver.start(
-            DATA, database_url=os.environ["DATABASE_URL"], LOCALFAL_URL=emulator, name="web"
+            DATA,
+            database_url=os.environ["DATABASE_URL"],
+            LOCALFAL_URL=emulator,
+            RUNS_IN_FLIGHT_PER_USER="0",
+            name="web",
         )
         if pinned:
             pin(server.process.pid, {0})
