@@ -55,6 +55,26 @@ def charlie(django_user_model):
 
 
 @pytest.fixture
+def team(alice):
+    """Alice's team, "Studio"; she is its only owner."""
+    from playground.accounts.models import Membership, Role, Team
+
+    studio = Team.objects.create(name="Studio", slug="studio")
+    Membership.objects.create(user=alice, team=studio, role=Role.OWNER)
+    return studio
+
+
+@pytest.fixture
+def bob(django_user_model, team):
+    """On alice's team as a member."""
+    from playground.accounts.models import Membership, Role
+
+    user = django_user_model.objects.create_user("bob", password="pw-bob-12345")
+    Membership.objects.create(user=user, team=team, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
 def client_alice(client, alice):
     client.force_login(alice)
     return client
@@ -166,6 +186,26 @@ def live_app_with_runner(django_db_setup, django_db_blocker, tmp_path_factory):
         RUNNER_STATUS_POLL_SECONDS="0.1",
         name="server-with-runner",
     ) as server:
+        yield server
+
+
+# The product as production runs it: DEBUG off, no LOCALFAL_URL (the server finds its own
+# emulator on whatever port it is given), none of the test-only emulator switches.
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "LOCALFAL_SPEED": "0.01",
+    "LOCALFAL_FAULTS_ALLOWED": "0",
+    "LOCALFAL_INSPECT": "0",
+}
+
+
+@pytest.fixture(scope="module")
+def production_app(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A production-like server with its embedded runner (the default), as `daphne` alone
+    serves it; one per module, so its runner claims no other module's generations."""
+    data_dir = tmp_path_factory.mktemp("production")
+    env = {**PRODUCTION_ENV, "RUNNER_EMBEDDED": "1"}
+    with _live_server(django_db_blocker, data_dir, name="production", **env) as server:
         yield server
 
 

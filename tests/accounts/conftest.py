@@ -23,16 +23,6 @@ def signup_data(**overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def team(alice):
-    """Alice's team, "Studio"; she is its only owner."""
-    from playground.accounts.models import Membership, Role, Team
-
-    studio = Team.objects.create(name="Studio", slug="studio")
-    Membership.objects.create(user=alice, team=studio, role=Role.OWNER)
-    return studio
-
-
-@pytest.fixture
 def join_team(team, django_user_model):
     """Make a user with a role in alice's team: join_team("bob", "member")."""
     from playground.accounts.models import Membership

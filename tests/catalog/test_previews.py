@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from playground.catalog.previews import can_preview, preview_prefixes
 from playground.localfal.address import emulator_url
-from tests.gallery.conftest import bob, team  # noqa: F401 (fixtures)
 from tests.jobs.conftest import submit
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +78,7 @@ def reuse(client, user, image_url: str, owner, into_team=None):
     return client.get(reverse("catalog:model", args=[I2I]), {"from": generation.code}).text
 
 
-def test_a_teammates_foreign_url_is_shown_as_text_not_loaded(client, alice, bob, team):  # noqa: F811
+def test_a_teammates_foreign_url_is_shown_as_text_not_loaded(client, alice, bob, team):
     html = reuse(client, bob, TRACKER, alice, team)
 
     assert f'value="{TRACKER}"' in html

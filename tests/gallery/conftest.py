@@ -1,5 +1,5 @@
-"""Gallery fixtures: alice's team "Studio" with bob (member), vera (viewer) and adam
-(admin); charlie stays an outsider (STYLE.md)."""
+"""Gallery fixtures: on alice's team "Studio" (tests/conftest.py, with bob, a member),
+vera (viewer) and adam (admin); charlie stays an outsider (STYLE.md)."""
 
 from __future__ import annotations
 
@@ -8,27 +8,15 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 
-from playground.accounts.models import Membership, Role, Team
+from playground.accounts.models import Membership, Role
 from playground.jobs.models import Generation, MediaAsset, Status
 from tests.jobs.conftest import submit
-
-
-@pytest.fixture
-def team(alice):
-    studio = Team.objects.create(name="Studio", slug="studio")
-    Membership.objects.create(user=alice, team=studio, role=Role.OWNER)
-    return studio
 
 
 def _member(django_user_model, team, username: str, role: str):
     user = django_user_model.objects.create_user(username, password=f"pw-{username}-12345")
     Membership.objects.create(user=user, team=team, role=role)
     return user
-
-
-@pytest.fixture
-def bob(django_user_model, team):
-    return _member(django_user_model, team, "bob", Role.MEMBER)
 
 
 @pytest.fixture

@@ -20,20 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def team(alice):
-    studio = Team.objects.create(name="Studio", slug="studio")
-    Membership.objects.create(user=alice, team=studio, role=Role.OWNER)
-    return studio
-
-
-@pytest.fixture
-def bob(django_user_model, team):
-    user = django_user_model.objects.create_user("bob", password="pw-bob-12345")
-    Membership.objects.create(user=user, team=team, role=Role.MEMBER)
-    return user
-
-
-@pytest.fixture
 def posted(alice, team) -> Generation:
     """Alice's generation, posted to the team."""
     generation = submit(alice)

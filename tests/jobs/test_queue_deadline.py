@@ -29,7 +29,6 @@ def one_runner_emulator(django_db_setup, django_db_blocker, tmp_path_factory):
         tmp_path_factory.mktemp("deadline"),
         LOCALFAL_SPEED="0.01",
         LOCALFAL_RUNNERS="1",
-        LOCALFAL_FAULTS_ALLOWED="1",
         RUNNER_EMBEDDED="0",
         name="one-runner",
     ) as server:

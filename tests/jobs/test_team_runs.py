@@ -15,13 +15,6 @@ from tests.jobs.conftest import SMALL, run_until_finished, submit
 RUN_URL = "/models/fal-ai/flux/schnell/run"
 
 
-@pytest.fixture
-def team(alice):
-    team = Team.objects.create(name="Studio", slug="studio")
-    Membership.objects.create(user=alice, team=team, role=Role.OWNER)
-    return team
-
-
 def form(**extra):
     return {"prompt": "a fox", "image_size:branch": "0", **extra}
 

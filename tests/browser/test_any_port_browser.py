@@ -22,11 +22,11 @@ def log_in(page, base: str, live_user, name: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def test_a_model_runs_on_a_server_started_on_another_port(page, hostile_app, live_user):
-    assert not hostile_app.url.endswith(":8000")
+def test_a_model_runs_on_a_server_started_on_another_port(page, production_app, live_user):
+    assert not production_app.url.endswith(":8000")
     assert "LOCALFAL_URL" not in os.environ
-    log_in(page, hostile_app.url, live_user, "porter")
-    page.goto(f"{hostile_app.url}/models/fal-ai/flux/schnell/")
+    log_in(page, production_app.url, live_user, "porter")
+    page.goto(f"{production_app.url}/models/fal-ai/flux/schnell/")
     page.fill("textarea[name=prompt]", "a harbour on port five thousand")
     page.keyboard.press("Control+Enter")
     panel = page.locator("#run-panel")
@@ -41,11 +41,11 @@ def test_a_model_runs_on_a_server_started_on_another_port(page, hostile_app, liv
 
 
 def test_an_uploaded_picture_is_shown_and_edited_when_the_browser_uses_another_name(
-    page, hostile_app, live_user, tmp_path
+    page, production_app, live_user, tmp_path
 ):
     """The browser reaches the server as `localhost`, the server reaches its emulator at
     127.0.0.1: the upload's preview loads from the browser's origin, and the run finds it."""
-    base = hostile_app.url.replace("127.0.0.1", "localhost")
+    base = production_app.url.replace("127.0.0.1", "localhost")
     log_in(page, base, live_user, "editor")
     picture = tmp_path / "portrait.png"
     Image.new("RGB", (64, 48), (90, 60, 200)).save(picture)
