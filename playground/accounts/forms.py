@@ -10,7 +10,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
 
-from playground.accounts.actions import BREAKS
+from playground.accounts.actions import BREAKS, same_address
 from playground.accounts.models import Invitation, Role, Team
 
 
@@ -78,7 +78,7 @@ class SignupForm(FocusFirstErrorMixin, UserCreationForm):
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
-        if self.invited_address and email.strip().lower() != self.invited_address.lower():
+        if self.invited_address and not same_address(email, self.invited_address):
             raise forms.ValidationError(
                 "Use the address this invitation was sent to: it is meant for that address."
             )

@@ -18,12 +18,12 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from playground.lib.csp import FAL_MEDIA_SOURCES
+from playground.lib.egress import DEFAULT_PORTS
 from playground.localfal.address import emulator_url
 
 EMULATOR_FILES = "/localfal/cdn/files/"
 # "..", "." and their percent-encoded spellings: a prefix check must see the final path.
 _DOT_SEGMENT = re.compile(r"(^|/)(\.|%2e){1,2}(/|$)", re.IGNORECASE)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def preview_prefixes(request: HttpRequest) -> list[str]:
@@ -49,7 +49,7 @@ def can_preview(url: str, prefixes: Sequence[str], base: str) -> bool:
     if not url or "\\" in url or any(c.isspace() or ord(c) < 32 for c in url):
         return False
     parts = urlsplit(urljoin(base, url))
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
         return False
     if _DOT_SEGMENT.search(parts.path):
         return False
@@ -70,6 +70,6 @@ def _under(parts: SplitResult, prefix: SplitResult) -> bool:
 
 def _port(parts: SplitResult) -> int | None:
     try:
-        return parts.port or _DEFAULT_PORTS.get(parts.scheme)
+        return parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:  # a port out of range
         return None

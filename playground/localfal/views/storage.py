@@ -58,7 +58,7 @@ async def initiate(request: HttpRequest, multipart: bool = False) -> HttpRespons
     data = data if isinstance(data, dict) else {}
     content_type = str(data.get("content_type") or "application/octet-stream")
     name = str(data.get("file_name") or _default_name(content_type))
-    await _limit(uploads.max_upload_bytes(), uploads.too_large(uploads.max_upload_bytes()))
+    await _room_left()  # a full store refuses before anyone sends a byte
     token, upload = uploads.uploads.start(name, content_type)
     base = base_url(request)
     kind = "multipart" if multipart else "upload"
@@ -96,12 +96,19 @@ def _cdn_token_ok(request: HttpRequest) -> bool:
     return scheme.lower() == "bearer"
 
 
-async def _limit(cap: int, refusal: uploads.UploadRefused) -> tuple[int, uploads.UploadRefused]:
-    """The bytes a body may have under `cap` and the room left in storage, and the answer
-    when it has more. Sweeps expired files first, at most once a minute."""
+async def _room_left() -> int:
+    """Bytes storage may still take; raises the 507 refusal when none. Sweeps expired
+    files first, at most once a minute."""
     room = await asyncio.to_thread(files.store.room)
     if room <= 0:
         raise uploads.storage_full()
+    return room
+
+
+async def _limit(cap: int, refusal: uploads.UploadRefused) -> tuple[int, uploads.UploadRefused]:
+    """The bytes a body may have under `cap` and the room left in storage, and the answer
+    when it has more."""
+    room = await _room_left()
     return (cap, refusal) if cap <= room else (room, uploads.storage_full())
 
 
