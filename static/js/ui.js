@@ -94,3 +94,51 @@
 
   window.PlaygroundUI = { copyText: copyText };
 })();
+
+// ---- the main links on phones ----------------------------------------------------------
+// Below 40rem the main links sit behind a menu button (base.html); wider, the button is
+// hidden and the links always show, so the open state only matters on phones.
+(function () {
+  "use strict";
+
+  function parts() {
+    var toggle = document.querySelector("[data-nav-toggle]");
+    var nav = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+    return nav ? { toggle: toggle, nav: nav } : null;
+  }
+
+  function setOpen(p, open) {
+    p.toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) p.nav.setAttribute("data-open", "");
+    else p.nav.removeAttribute("data-open");
+  }
+
+  function isOpen(p) {
+    return p.toggle.getAttribute("aria-expanded") === "true";
+  }
+
+  document.addEventListener("click", function (event) {
+    var p = parts();
+    if (!p) return;
+    if (p.toggle.contains(event.target)) {
+      setOpen(p, !isOpen(p));
+    } else if (isOpen(p) && !p.nav.contains(event.target)) {
+      setOpen(p, false);
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var p = parts();
+    if (event.key !== "Escape" || !p || !isOpen(p)) return;
+    setOpen(p, false);
+    p.toggle.focus();
+  });
+
+  // Tabbing past the last link closes the menu, so it never hides what gets focus next.
+  document.addEventListener("focusin", function (event) {
+    var p = parts();
+    if (p && isOpen(p) && !p.toggle.contains(event.target) && !p.nav.contains(event.target)) {
+      setOpen(p, false);
+    }
+  });
+})();
