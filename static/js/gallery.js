@@ -121,6 +121,33 @@
     });
   });
 
+  // The frame takes the wider of the two pictures' aspect ratios, so both fit in it whole
+  // and sit in the same box (known sizes first, the decoded ones once they load).
+  function frameSlider(stage) {
+    var ratio = 0;
+    stage.querySelectorAll("img").forEach(function (img) {
+      var width = img.naturalWidth || Number(img.getAttribute("width"));
+      var height = img.naturalHeight || Number(img.getAttribute("height"));
+      if (width && height) ratio = Math.max(ratio, width / height);
+    });
+    if (ratio) stage.closest("[data-slider]").style.setProperty("--frame", String(ratio));
+  }
+
+  function frameSliders() {
+    document.querySelectorAll("[data-slider-stage]").forEach(frameSlider);
+  }
+
+  document.addEventListener(
+    "load",
+    function (event) {
+      var stage = event.target.closest && event.target.closest("[data-slider-stage]");
+      if (stage) frameSlider(stage);
+    },
+    true
+  );
+
+  document.addEventListener("DOMContentLoaded", frameSliders);
+  if (document.readyState !== "loading") frameSliders();
   document.addEventListener("DOMContentLoaded", sync);
   if (document.readyState !== "loading") sync();
 })();
