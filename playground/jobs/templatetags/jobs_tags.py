@@ -4,6 +4,8 @@ import json
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from playground.jobs import fragments
 
@@ -45,3 +47,18 @@ def output_text(output: Any) -> str:
         if isinstance(output.get(key), str):
             return output[key]
     return ""
+
+
+@register.filter
+def download_name(asset: Any) -> str:
+    """The name a stored output downloads under (the asset view sends its file's own name),
+    so a download control can say which file it gives."""
+    return asset.file.name.rsplit("/", 1)[-1] if asset.file else ""
+
+
+@register.filter
+def breakable(name: Any) -> str:
+    """A parameter name that may wrap after its underscores (`num_inference_<wbr>steps`)
+    and nowhere else, so a narrow column never splits it mid-word."""
+    parts = [conditional_escape(part) for part in str(name).split("_")]
+    return mark_safe("_<wbr>".join(parts))
