@@ -76,6 +76,8 @@
   }
 
   function startGesture() {
+    // A finger left over from a pinch pans; lifting it is no click.
+    var afterPinch = Boolean(gesture && gesture.pinch);
     var list = pointerList();
     if (list.length === 2) {
       gesture = {
@@ -85,7 +87,7 @@
         moved: true,
       };
     } else if (list.length === 1) {
-      gesture = { pinch: false, x: list[0].x, y: list[0].y, moved: false, onImage: list[0].onImage };
+      gesture = { pinch: false, x: list[0].x, y: list[0].y, moved: afterPinch, onImage: list[0].onImage };
     } else {
       gesture = null;
     }
@@ -93,7 +95,11 @@
 
   function onPointerDown(event) {
     if (event.target.closest(".lightbox__bar")) return;
-    stage.setPointerCapture(event.pointerId);
+    try {
+      stage.setPointerCapture(event.pointerId);
+    } catch (error) {
+      /* a pointer the browser no longer tracks: the moves still arrive on the stage */
+    }
     pointers[event.pointerId] = { x: event.clientX, y: event.clientY, onImage: event.target === image };
     startGesture();
   }
@@ -188,7 +194,10 @@
     stage.addEventListener("pointermove", onPointerMove);
     stage.addEventListener("pointerup", onPointerUp);
     stage.addEventListener("pointercancel", onPointerUp);
-    dialog.addEventListener("keydown", onKey);
+    // On the document: a click on the picture may leave focus on <body>, outside the dialog.
+    document.addEventListener("keydown", function (event) {
+      if (dialog.open) onKey(event);
+    });
     image.addEventListener("load", fit);
     dialog.addEventListener("close", function () { pointers = {}; gesture = null; });
   }
