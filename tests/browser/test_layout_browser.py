@@ -211,6 +211,7 @@ def test_every_main_page_fits_a_phone_screen(studio, browser):
         "fal-keys": "/accounts/keys/",
         "invitations": "/accounts/invitations/",
         "password": "/accounts/password/",
+        "realtime": "/models/fal-ai/fast-lcm-diffusion/realtime",
     }
     for name, path in pages.items():
         page.goto(f"{base}{path}")
