@@ -38,6 +38,8 @@ def _object(fields: list[FieldSpec]) -> dict[str, Any]:
 
 
 def _example(field: FieldSpec) -> Any:
+    if field.addable:
+        return _MISSING  # optional groups start absent, as on the page
     if field.has_default:
         return field.default
     return sample(field) if field.required else _MISSING

@@ -13,6 +13,11 @@ Every input's `name` is its property path:
   `image_size:branch=0`, `image_size:0.width=1024`, `image_size:0.height=768`).
 - nullable fields (anyOf [X, null]) are plain fields of X; an empty value means "left
   out" (or null where the property is required and accepts null).
+- optional (or nullable) object properties start absent behind an "Add" button: the
+  bare name `<path>` (posted empty) marks one the person added, and nothing under an
+  absent one is posted, so it is left out (or null where required and nullable).
+- an optional field whose default is not empty may offer an explicit blank
+  (`FieldSpec.blank`): `<path>:blank=true` sends null ("null") or "" ("empty").
 - booleans post a hidden "false" then the checkbox's "true": the last value wins.
 - free-form values (`{}`, objects with only additionalProperties, ...) post JSON text.
 Empty strings of optional fields are left out, so the model's defaults apply.
@@ -35,6 +40,9 @@ UNION = "union"  # branches
 FILE = "file"  # a URL to a media file (upload, paste a URL, or pick an earlier output)
 JSON = "json"  # free-form JSON text
 CONST = "const"  # fixed value, rendered as a hidden input
+
+BLANK_NULL = "null"  # FieldSpec.blank: send null
+BLANK_EMPTY = "empty"  # FieldSpec.blank: send ""
 
 INDEX = "__index__"  # placeholder for an array row index in template paths
 
@@ -89,6 +97,10 @@ class FieldSpec:
     media: str | None = None
     is_seed: bool = False
     const: Any = None
+    # an optional object property: absent (left out) until the person adds it
+    addable: bool = False
+    # what `<path>:blank=true` sends instead of leaving the field out: "null", "empty" or ""
+    blank: str = ""
 
 
 @dataclass
