@@ -171,7 +171,7 @@ def test_the_model_page_renders_an_add_button_and_a_disabled_group(client_alice)
     )
     url = reverse("catalog:model", args=["fal-ai/stable-diffusion-v35-large"])
     html = client_alice.get(url).content.decode()
-    assert re.search(r"data-optional-add[^>]*>.*Add controlnet", html, re.S)
+    assert re.search(r"data-optional-add[^>]*>.*Add ControlNet", html, re.S)
     assert re.search(r'id="f-controlnet-body" data-optional-body hidden disabled', html)
     assert 'name="sync_mode"' not in html
     assert "To run, fill in the fields marked *" in html

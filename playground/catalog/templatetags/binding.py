@@ -152,7 +152,7 @@ class FieldView:
     @property
     def noun(self) -> str:
         """The label inside a sentence: "Add ControlNet", "Add image prompt"."""
-        return " ".join(w if w.isupper() else w.lower() for w in self.label.split())
+        return " ".join(w if w[1:] != w[1:].lower() else w.lower() for w in self.label.split())
 
     @property
     def empty_option(self) -> str:
