@@ -4,17 +4,22 @@ that wait for a touch, required prompts first."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
+from PIL import Image
 from playwright.sync_api import expect
 
 from playground.catalog.models import Endpoint
 from tests.catalog.unseen_schemas import BLANKS, SD35, SPEAKERS
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct-horse-battery-42"
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -79,6 +84,9 @@ def test_an_optional_object_is_added_filled_and_removed(live_app, signed_in):
     path.fill("https://example.com/canny.safetensors")
     page.get_by_role("textbox", name="Control Image Url").fill("https://example.com/edge.png")
     expect(status(page)).to_contain_text("Ready to run")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.get_by_role("button", name="Remove ControlNet").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "model-form-optional-group.png")
     controlnet = sent(page)["controlnet"]
     assert controlnet["path"] == "https://example.com/canny.safetensors"
     assert controlnet["conditioning_scale"] == 1  # its defaults come along once added
@@ -114,6 +122,9 @@ def test_send_empty_sends_an_empty_string_instead_of_the_default(live_app, signe
 
     page.get_by_role("checkbox", name="Send empty").check()
     expect(negative).to_be_disabled()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "model-form-blank.png"
+    page.locator('[data-field="negative_prompt"]').screenshot(path=shot)
     expect(page.locator("[data-json-editor]")).to_have_value(re.compile('"negative_prompt": ""'))
 
 
@@ -143,3 +154,46 @@ def test_placeholders_look_empty_and_errors_wait_for_a_touch(live_app, signed_in
     prompt.blur()
     expect(error).to_contain_text("This field is required.")
     expect(status(page)).to_contain_text("1 field needs attention")
+
+
+def picture(path, colour) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), colour).save(buffer, format="PNG")
+    path.write_bytes(buffer.getvalue())
+    return str(path)
+
+
+def test_pictures_are_zipped_into_the_training_set_field(live_app, signed_in, tmp_path):
+    page = signed_in
+    open_model(page, live_app, "fal-ai/flux-lora-fast-training")
+    chosen = [picture(tmp_path / f"face{i}.png", (60 * i, 90, 120)) for i in range(3)]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+
+    # Only something else: refused at the field, nothing uploaded.
+    page.locator("[data-zip-images]").set_input_files([str(notes)])
+    field = page.locator('[data-field="images_data_url"]')
+    expect(field.locator("[data-upload-text]")).to_contain_text("Choose one or more pictures")
+    url = page.get_by_role("textbox", name="Images Data Url")
+    expect(url).to_have_value("")
+
+    page.locator("[data-zip-images]").set_input_files(chosen)
+    expect(url).to_have_value(re.compile(r"/localfal/cdn/files/[0-9a-f]{32}/training-images\.zip$"))
+    expect(field.locator("[data-upload-status]")).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    field.screenshot(path=ARTIFACTS / "model-form-zip-images.png")
+    expect(status(page)).to_contain_text("Ready to run")
+    archive = zipfile.ZipFile(io.BytesIO(page.request.get(url.input_value()).body()))
+    assert archive.namelist() == ["face0.png", "face1.png", "face2.png"]
+    assert archive.testzip() is None  # every CRC checks out
+    assert Image.open(io.BytesIO(archive.read("face2.png"))).size == (32, 32)
+
+
+def test_the_training_example_is_ready_to_run(live_app, signed_in):
+    page = signed_in
+    open_model(page, live_app, "fal-ai/flux-lora-portrait-trainer")
+    page.get_by_role("button", name="Load example").click()
+    expect(page.get_by_role("textbox", name="Images Data Url")).to_have_value(
+        re.compile(r"^data:application/zip;base64,")
+    )
+    expect(status(page)).to_contain_text("Ready to run")

@@ -3,12 +3,16 @@ lists start empty, off-type defaults pass, null and "" can be chosen, sync_mode 
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 
 import pytest
 from django.urls import reverse
 
 from playground.catalog.formgen import build_form, decode, encode, example_input, validate
+from playground.catalog.importer import BUNDLED_DIR
 from playground.catalog.models import Endpoint
 from playground.catalog.templatetags.binding import bind, defaults_of
 from tests.catalog.unseen_schemas import BLANKS, FLOWEDIT, NESTED, SD35, SPEAKERS
@@ -177,3 +181,32 @@ def test_the_model_page_renders_an_add_button_and_a_disabled_group(client_alice)
     assert "To run, fill in the fields marked *" in html
     # The example is a placeholder, and reads as one.
     assert 'placeholder="e.g. A dreamy castle on a cloud"' in html
+
+
+def test_the_training_example_is_a_real_zip_of_pictures_the_emulator_reads():
+    from playground.catalog.openapi import parse_document
+    from playground.localfal import files
+    from playground.localfal.outputs import artifacts
+
+    path = BUNDLED_DIR / "fal-ai__flux-lora-fast-training.json"
+    schema = parse_document(json.loads(path.read_text())).input_schema
+    value = example_input(schema)
+    assert validate(schema, value) == {}
+    url = value["images_data_url"]
+    assert url.startswith("data:application/zip;base64,")
+    data = files.fetch_input(url)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert sum(n.endswith(".png") for n in names) == 4
+    assert artifacts.count_zip_entries(data) == 8  # pictures and their captions
+
+
+def test_a_training_set_field_offers_to_zip_pictures():
+    from playground.catalog.openapi import parse_document
+
+    path = BUNDLED_DIR / "fal-ai__flux-lora-portrait-trainer.json"
+    schema = parse_document(json.loads(path.read_text())).input_schema
+    form = bind(build_form(schema), {})
+    field = next(f for f in form.fields if f.spec.name == "images_data_url")
+    assert field.zip_images
+    other = bind(build_form(SD35), {}).fields
+    assert not any(f.zip_images for f in other)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
 import math
+import zipfile
 from typing import Any
+
+from PIL import Image
 
 from .build import build_form
 from .decode import decode
@@ -60,6 +66,28 @@ def sample(field: FieldSpec) -> Any:
     return _scalar(field)
 
 
+def is_training_set(field: FieldSpec) -> bool:
+    """A zip of images to train on (`images_data_url`, `training_data_url`...)."""
+    return field.kind == FILE and field.media == "file" and field.name.endswith("data_url")
+
+
+@functools.cache
+def training_set_uri(count: int = 4) -> str:
+    """A tiny training set, as a data URI both fal and the emulator read: `count` plain
+    pictures with captions, so "Load example" on a trainer runs without an upload."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(count):
+            picture = Image.new("RGB", (64, 64), (40 + 50 * i, 120, 200 - 40 * i))
+            png = io.BytesIO()
+            picture.save(png, "PNG")
+            stamp = (2020, 1, 1, 0, 0, 0)
+            archive.writestr(zipfile.ZipInfo(f"sample_{i + 1}.png", stamp), png.getvalue())
+            caption = f"a plain colour swatch, number {i + 1}".encode()
+            archive.writestr(zipfile.ZipInfo(f"sample_{i + 1}.txt", stamp), caption)
+    return "data:application/zip;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def _scalar(field: FieldSpec) -> Any:
     if field.kind == CONST:
         return field.const
@@ -69,6 +97,8 @@ def _scalar(field: FieldSpec) -> Any:
         return False
     if field.kind in (INTEGER, NUMBER):
         return _lowest(field)
+    if is_training_set(field):
+        return training_set_uri()
     if field.kind == FILE:
         return SAMPLE_URLS.get(field.media or "file", SAMPLE_URLS["file"])
     text = "example"

@@ -16,6 +16,7 @@ from typing import Any
 
 from playground.catalog.formgen import spec as S
 from playground.catalog.formgen.encode import branch_index, choice_text, leaf_text
+from playground.catalog.formgen.examples import is_training_set
 
 MISSING: Any = object()
 # Field kinds that a form shows side by side (width x height, x/y, ...).
@@ -238,6 +239,11 @@ class FieldView:
     @property
     def accept(self) -> str:
         return MEDIA_ACCEPT.get(self.media, "")
+
+    @property
+    def zip_images(self) -> bool:
+        """A zip of pictures to train on: the field offers to build one from images."""
+        return is_training_set(self.spec)
 
     @property
     def length(self) -> int:
