@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import freeform
 from .build import build_form
 from .decode import decode
 from .encode import encode
@@ -24,6 +25,8 @@ def example_input(schema: dict[str, Any]) -> dict[str, Any]:
     """Every default, plus the first example (or a made-up value) of each required field
     without one, in the form's canonical spelling: what the form itself would post, so
     optional "" / null / [] defaults are left out (see convert.py)."""
+    if freeform.is_freeform(schema):
+        return {}
     raw = _object(build_form(schema).fields)
     return decode(schema, encode(schema, raw)).input
 

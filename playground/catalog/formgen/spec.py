@@ -15,6 +15,8 @@ Every input's `name` is its property path:
   out" (or null where the property is required and accepts null).
 - booleans post a hidden "false" then the checkbox's "true": the last value wins.
 - free-form values (`{}`, objects with only additionalProperties, ...) post JSON text.
+- a schema that names no property at all (a schema-less endpoint) is one JSON editor: the
+  whole input is posted as JSON text under `__input__` (freeform.py).
 Empty strings of optional fields are left out, so the model's defaults apply.
 """
 
@@ -37,6 +39,7 @@ JSON = "json"  # free-form JSON text
 CONST = "const"  # fixed value, rendered as a hidden input
 
 INDEX = "__index__"  # placeholder for an array row index in template paths
+FREEFORM = "__input__"  # the one field of a schema-less endpoint: the whole input as JSON
 
 
 @dataclass
