@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -134,3 +135,13 @@ def test_the_vocabulary_follows_catalog_changes():
     flux.save()
 
     assert fuzzy.corrected("zorblax") == "zorblat"
+
+
+def test_import_schemas_bundled_puts_the_listing_back():
+    Endpoint.objects.filter(endpoint_id="fal-ai/veo3").update(title="veo3", description="")
+
+    call_command("import_schemas", "--bundled", verbosity=0)
+
+    veo = Endpoint.objects.get(endpoint_id="fal-ai/veo3")
+    assert veo.title == "Veo 3"
+    assert veo.summary == bundled_listing()["fal-ai/veo3"]["description"]
