@@ -145,3 +145,25 @@ def test_import_schemas_bundled_puts_the_listing_back():
     veo = Endpoint.objects.get(endpoint_id="fal-ai/veo3")
     assert veo.title == "Veo 3"
     assert veo.summary == bundled_listing()["fal-ai/veo3"]["description"]
+
+
+def test_the_htmx_fragment_announces_the_corrected_search(client):
+    response = client.get(
+        URL, {"q": "fluxx"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="catalog-results"
+    )
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert re.search(r'id="catalog-announce" hx-swap-oob="innerHTML">\d+ models for “flux”', html)
+    assert response.headers["HX-Push-Url"] == "/models/?q=fluxx"
+
+
+def test_no_match_offers_signed_in_people_to_add_the_endpoint_by_id(client, alice):
+    visitor = client.get(URL, {"q": "comfy/acme/flow"}).content.decode()
+    assert "Add it by its endpoint id" not in visitor
+
+    client.force_login(alice)
+    html = client.get(URL, {"q": "comfy/acme/flow"}).content.decode()
+
+    assert 'href="/models/add/?endpoint_id=comfy/acme/flow"' in html
+    assert 'href="/models/add/" data-add-endpoint' in html
