@@ -281,3 +281,18 @@ def test_fetch_never_connects_to_a_private_address():
 
     with pytest.raises(FalConnectionError, match="not a public address"):
         fetch_openapi(COMFY, key=None, transport=fal_transport(never), resolve=local)
+
+
+def test_staff_see_who_added_an_endpoint_and_can_remove_it(signed_in, client, admin_user):
+    post(signed_in, endpoint_id=COMFY, source="none")
+    endpoint = Endpoint.objects.get(endpoint_id=COMFY)
+    client.force_login(admin_user)
+
+    listing = client.get(reverse("admin:catalog_endpoint_changelist"), {"q": "acme"})
+    assert COMFY in listing.content.decode()
+    deleted = client.post(
+        reverse("admin:catalog_endpoint_delete", args=[endpoint.pk]), {"post": "yes"}
+    )
+
+    assert deleted.status_code == 302
+    assert not Endpoint.objects.filter(endpoint_id=COMFY).exists()
