@@ -11,7 +11,7 @@ from typing import Any
 
 from playground.lib.schemaguard import pattern_problem
 
-from . import hints
+from . import freeform, hints
 from .resolve import Recursive, is_null, resolve, union_list
 from .spec import (
     ARRAY,
@@ -49,6 +49,8 @@ _TYPE_LABELS = {
 def build_form(schema: dict[str, Any]) -> FormSpec:
     """The form for an input schema; never raises for a dict schema."""
     root = schema if isinstance(schema, dict) else {}
+    if freeform.is_freeform(root):
+        return FormSpec(fields=[freeform.field()])
     try:
         node, chain = resolve(root, root)
     except Recursive:

@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import freeform
 from .build import build_form, join
 from .convert import Invalid, convert, off_type_default
-from .spec import ARRAY, BLANK_NULL, CONST, OBJECT, STRING, UNION, FieldSpec
+from .spec import ARRAY, BLANK_NULL, CONST, FREEFORM, OBJECT, STRING, UNION, FieldSpec
 from .trace import Trace
 from .validate import ROOT, validate
 
@@ -56,6 +57,8 @@ def decode(schema: dict[str, Any], data: Any) -> Decoded:
 
 
 def _decode(schema: dict[str, Any], data: Any) -> Decoded:
+    if freeform.is_freeform(schema):
+        return _decode_freeform(schema, data)
     decoder = _Decoder(_Posted(posted_lists(data)))
     value = decoder.children(build_form(schema).fields, "", "")
     errors = decoder.errors
@@ -63,6 +66,21 @@ def _decode(schema: dict[str, Any], data: Any) -> Decoded:
         # A field that could not be converted was left out; "required" would be noise.
         errors.setdefault(path, messages)
     return Decoded(input=value, errors=errors)
+
+
+def _decode_freeform(schema: dict[str, Any], data: Any) -> Decoded:
+    raw = posted_lists(data).get(FREEFORM) or [None]
+    value, problem = freeform.decode_text(raw[-1])
+    if value is None:
+        return Decoded(input={}, errors={FREEFORM: [problem or "Enter valid JSON."]})
+    errors = validate(schema, value, Trace())
+    # Without fields to point at, each message names the property it is about.
+    messages = [
+        message if path in (ROOT, "") else f"{path}: {message}"
+        for path, listed in errors.items()
+        for message in listed
+    ]
+    return Decoded(input=value, errors={FREEFORM: messages} if messages else {})
 
 
 def posted_lists(data: Any) -> dict[str, list[str]]:

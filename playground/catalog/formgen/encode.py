@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import freeform
 from .build import build_form, join
 from .spec import (
     ARRAY,
@@ -33,6 +34,8 @@ from .trace import Trace
 
 def encode(schema: dict[str, Any], value: Any) -> dict[str, list[str]]:
     """The names and values a browser would post for `value`."""
+    if freeform.is_freeform(schema):
+        return freeform.encode_value(value)
     return _Encoder().run(build_form(schema).fields, value).posted
 
 

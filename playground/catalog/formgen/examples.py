@@ -11,6 +11,7 @@ from typing import Any
 
 from PIL import Image
 
+from . import freeform
 from .build import build_form
 from .decode import decode
 from .encode import encode
@@ -30,6 +31,8 @@ def example_input(schema: dict[str, Any]) -> dict[str, Any]:
     """Every default, plus the first example (or a made-up value) of each required field
     without one, in the form's canonical spelling: what the form itself would post, so
     optional "" / null / [] defaults are left out (see convert.py)."""
+    if freeform.is_freeform(schema):
+        return {}
     raw = _object(build_form(schema).fields)
     return decode(schema, encode(schema, raw)).input
 

@@ -20,6 +20,8 @@ Every input's `name` is its property path:
   (`FieldSpec.blank`): `<path>:blank=true` sends null ("null") or "" ("empty").
 - booleans post a hidden "false" then the checkbox's "true": the last value wins.
 - free-form values (`{}`, objects with only additionalProperties, ...) post JSON text.
+- a schema that names no property at all (a schema-less endpoint) is one JSON editor: the
+  whole input is posted as JSON text under `__input__` (freeform.py).
 Empty strings of optional fields are left out, so the model's defaults apply.
 """
 
@@ -45,6 +47,7 @@ BLANK_NULL = "null"  # FieldSpec.blank: send null
 BLANK_EMPTY = "empty"  # FieldSpec.blank: send ""
 
 INDEX = "__index__"  # placeholder for an array row index in template paths
+FREEFORM = "__input__"  # the one field of a schema-less endpoint: the whole input as JSON
 
 
 @dataclass
