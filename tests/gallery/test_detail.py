@@ -132,8 +132,14 @@ def test_the_png_download_carries_the_parameters(client_alice, alice):
     response = client_alice.get(asset.file.url + "?download=1")
     assert response["Content-Disposition"].startswith("attachment")
     image = Image.open(io.BytesIO(response.content))
-    assert json.loads(image.text["parameters"]) == {"prompt": "a lighthouse", "seed": 7}
+    assert image.text["parameters"] == (
+        "a lighthouse\nSeed: 7, Size: 8x6, Model: fal-ai/flux/schnell"
+    )  # AUTOMATIC1111's format, which other tools read
+    assert json.loads(image.text["input"]) == {"prompt": "a lighthouse", "seed": 7}
     assert image.text["generation"] == str(generation.code)
+    assert response["Content-Disposition"] == (
+        'attachment; filename="flux-schnell_a-lighthouse_seed7.png"'
+    )
     with asset.file.open("rb") as again:
         assert again.read() == stored  # the stored file is never changed
     inline = client_alice.get(asset.file.url)
