@@ -19,6 +19,7 @@ from playground.jobs.access import generation_for_token
 from playground.jobs.models import Generation, Visibility
 from playground.jobs.templatetags.jobs_tags import output_text
 from playground.jobs.views import serve_asset
+from playground.lib.refusals import refuse
 
 SHOWCASE_LIMIT = 200
 
@@ -112,7 +113,7 @@ def publish_showcase(request: HttpRequest, slug: str) -> HttpResponse:
     if member is None:
         raise Http404("No such team")
     if not member.can("curate"):
-        return HttpResponse("Only the team's curators publish its showcase.", status=403)
+        return refuse(request, "Only the team's curators publish its showcase.")
     team.showcase_public = request.POST.get("public") == "1"
     team.save(update_fields=["showcase_public"])
     if team.showcase_public:
