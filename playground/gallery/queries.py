@@ -27,6 +27,7 @@ PAGE_SIZE = 24  # a screenful of cards; infinite scroll brings the next
 SORTS = {"newest": "Newest first", "oldest": "Oldest first"}
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
+TITLE_KEYS = ("prompt", "text", "lyrics", "style_prompt")
 
 
 @dataclass
@@ -202,6 +203,15 @@ def annotate_card(generation: Generation) -> None:
     assets = list(generation.assets.all())
     generation.first_asset = assets[0] if assets else None
     generation.asset_count = len(assets)
+    generation.card_title = card_title(generation)
+
+
+def card_title(generation: Generation) -> str:
+    """What a card is called: its prompt, or the words spoken or sung (speech and music
+    models take `text` or `lyrics`), else the model's id."""
     data = generation.input if isinstance(generation.input, dict) else {}
-    prompt = data.get("prompt")
-    generation.card_title = prompt if isinstance(prompt, str) and prompt else generation.endpoint_id
+    for key in TITLE_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return generation.endpoint_id

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from playground.accounts.models import Team, membership
 from playground.gallery.detail import absolute, parameters
 from playground.gallery.exports import seed_of
+from playground.gallery.queries import card_title
 from playground.jobs.access import generation_for_token
 from playground.jobs.models import Generation, Visibility
 from playground.jobs.templatetags.jobs_tags import output_text
@@ -96,7 +97,9 @@ def showcase(request: HttpRequest, slug: str) -> HttpResponse:
         .with_model()
         .prefetch_related("assets")[:SHOWCASE_LIMIT]
     )
-    items = [{"generation": g, "media": shared_media(g)} for g in generations]
+    items = [
+        {"generation": g, "media": shared_media(g), "title": card_title(g)} for g in generations
+    ]
     return render(
         request,
         "gallery/showcase.html",
