@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -87,14 +88,23 @@ def visibility(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(generation)
 
 
-def _sharing_fragment(request: HttpRequest, generation) -> HttpResponse:
+def _sharing_fragment(request: HttpRequest, generation, *, first: str = "sharing") -> HttpResponse:
+    """The sharing fragment and the showcase toggle, `first` swapped into the target and
+    the other out of band: each changes the other, so the page never shows them apart."""
+    member = membership(request.user, generation.team_id)
     context = {
         "generation": generation,
         "can_edit": True,
+        "can_curate": bool(member and member.can("curate")),
         "share_url": detail.share_url(request, generation),
         "visibilities": Visibility.choices,
     }
-    return render(request, "gallery/_sharing.html", context)
+    names = ["gallery/_sharing.html", "gallery/_showcase_toggle.html"]
+    if first == "showcase":
+        names.reverse()
+    html = render_to_string(names[0], context, request=request)
+    html += render_to_string(names[1], {**context, "oob": True}, request=request)
+    return HttpResponse(html)
 
 
 @login_required
@@ -124,6 +134,8 @@ def showcase(request: HttpRequest, code: str) -> HttpResponse:
         return refuse(request, "Only the team's curators choose its showcase.")
     shown = request.POST.get("shown") == "1"
     actions.set_showcase(generation=generation, shown=shown)
+    if request.htmx:
+        return _sharing_fragment(request, generation, first="showcase")
     messages.success(request, "Added to the showcase." if shown else "Removed from the showcase.")
     return redirect(generation)
 
