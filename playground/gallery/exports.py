@@ -238,7 +238,7 @@ def _zip_entries(generation: Generation) -> list[tuple[str, bytes | MediaAsset]]
     data = json.dumps(metadata(generation), indent=2, ensure_ascii=False, default=str)
     entries: list[tuple[str, bytes | MediaAsset]] = [(f"{folder}/metadata.json", data.encode())]
     for asset in generation.assets.all():
-        entries.append((f"{folder}/{PurePosixPath(asset.file.name).name}", asset))
+        entries.append((f"{folder}/{download_name(generation, asset)}", asset))
     return entries
 
 

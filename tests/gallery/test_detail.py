@@ -180,6 +180,7 @@ def test_bulk_download_is_a_zip_with_files_and_metadata(client_alice, alice):
     assert len([n for n in names if n.endswith(".png")]) == 2
     folder = next(n for n in names if str(one.code) in n).split("/")[0]
     assert json.loads(archive.read(f"{folder}/metadata.json"))["input"]["prompt"] == "one"
+    assert f"{folder}/flux-schnell_one_seed7.png" in names  # named as a single download
 
 
 def test_a_zip_is_written_one_file_at_a_time_while_it_is_sent(alice, monkeypatch):
