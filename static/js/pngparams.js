@@ -327,12 +327,6 @@
     var actions = panel && panel.querySelector(".panel__actions");
     if (!actions || panel.querySelector("[data-png-read]")) return;
 
-    var picker = document.createElement("input");
-    picker.type = "file";
-    picker.accept = "image/png";
-    picker.hidden = true;
-    picker.setAttribute("data-png-picker", "");
-    picker.setAttribute("aria-label", "PNG to read parameters from");
     var button = document.createElement("button");
     button.type = "button";
     button.className = "btn btn--ghost btn--sm";
@@ -340,7 +334,6 @@
     button.title = "Restore the inputs of a PNG made here or by AUTOMATIC1111 (or drop it on the form)";
     button.textContent = "From PNG…";
     actions.appendChild(button);
-    actions.appendChild(picker);
 
     var box = document.createElement("div");
     box.setAttribute("data-png-report", "");
@@ -349,10 +342,14 @@
     var form = panel.querySelector("[data-model-form]");
     panel.insertBefore(box, form);
 
-    button.addEventListener("click", function () { picker.click(); });
-    picker.addEventListener("change", function () {
-      read(page, picker.files[0]);
-      picker.value = "";
+    // A picker made per click and never put in the page: the form's own file fields stay
+    // the only file inputs in it.
+    button.addEventListener("click", function () {
+      var picker = document.createElement("input");
+      picker.type = "file";
+      picker.accept = "image/png";
+      picker.addEventListener("change", function () { read(page, picker.files[0]); });
+      picker.click();
     });
 
     // Dropped anywhere on the input panel but a file field (those upload what they get).

@@ -44,6 +44,12 @@ def model_page(live_app, page, live_user):
     return page
 
 
+def pick(page, path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="From PNG…").click()
+    chooser.value.set_files(path)
+
+
 def editor_input(page) -> dict:
     return json.loads(page.locator("[data-json-editor]").input_value())
 
@@ -52,7 +58,7 @@ def test_an_a1111_png_picked_fills_the_form_and_says_what_did_not_map(model_page
     page = model_page
     path = tmp_path / "a1111.png"
     path.write_bytes(png(parameters=A1111))
-    page.locator("[data-png-picker]").set_input_files(path)
+    pick(page, path)
     report = page.get_by_role("status").filter(has_text="Read parameters from a1111.png")
     expect(report).to_contain_text("AUTOMATIC1111")
     expect(report).to_contain_text("Restored: prompt, num_inference_steps, guidance_scale, seed")
@@ -96,10 +102,10 @@ def test_a_file_that_is_no_png_or_has_no_parameters_is_explained(model_page, tmp
     page = model_page
     plain = tmp_path / "plain.png"
     plain.write_bytes(png())
-    page.locator("[data-png-picker]").set_input_files(plain)
+    pick(page, plain)
     expect(page.get_by_role("status").filter(has_text="carries no parameters")).to_be_visible()
     fake = tmp_path / "fake.png"
     fake.write_bytes(b"GIF89a not a png at all")
-    page.locator("[data-png-picker]").set_input_files(fake)
+    pick(page, fake)
     expect(page.get_by_role("status").filter(has_text="That file is not a PNG.")).to_be_visible()
     expect(page.locator("textarea[name=prompt]")).to_have_value("")
