@@ -21,6 +21,8 @@ MESSAGES_AREA = ".container.messages"  # base.html's alerts, under the header
 
 
 def refuse(request: HttpRequest, message: str = "", *, status: int = 403) -> HttpResponse:
+    """`message` shown where the person is looking, with `status` (403, or 400 for a
+    request that cannot be done as asked)."""
     message = message or DEFAULT_MESSAGE
     if getattr(request, "htmx", False):
         html = render_to_string(
@@ -32,7 +34,7 @@ def refuse(request: HttpRequest, message: str = "", *, status: int = 403) -> Htt
         response["HX-Retarget"] = MESSAGES_AREA
         response["HX-Reswap"] = "innerHTML"
         return response
-    context = {"message": message, "back": _back(request)}
+    context = {"message": message, "back": _back(request), "status": status}
     html = render_to_string("403.html", context, request=request)
     return HttpResponse(html, status=status)
 

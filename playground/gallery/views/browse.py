@@ -171,10 +171,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 def _refusal(user: Any, generations: list[Generation], action: str) -> str:
     others = sum(1 for g in generations if not can_edit(user, g))
-    verb = {"delete": "delete", "restore": "restore", "move": "move"}[action]
     whose = "is a teammate's" if others == 1 else "are teammates'"
     return (
-        f"You can {verb} only your own generations here (or any, as the team's admin): "
+        f"You can {action} only your own generations here (or any, as the team's admin): "
         f"{others} of the {len(generations)} selected {whose}. Nothing was changed."
     )
 
