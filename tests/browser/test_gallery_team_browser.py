@@ -45,6 +45,9 @@ def test_cards_name_their_author_and_the_model_filter_narrows(studio):
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("a dev run")
     expect(page).to_have_url(f"{base}/teams/studio/gallery/?model=fal-ai%2Fflux%2Fdev")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than it
+    expect(cards.first.locator(".g-card__author")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_a_viewer_is_offered_only_what_they_may_do(studio):
