@@ -94,3 +94,14 @@ def test_an_htmx_refusal_shows_in_the_page(studio):
     expect(page.locator("[data-card]")).to_have_count(1)  # the card is still there
     alert.get_by_role("button", name="Dismiss").click()
     expect(alert).to_have_count(0)
+
+
+def test_a_viewer_watching_a_teammates_run_is_not_offered_cancel(studio):
+    from tests.jobs.conftest import submit
+
+    page, base, team, alice, _vera = studio
+    running = submit(alice, data={"prompt": "still waiting"})
+    type(running).objects.filter(pk=running.pk).update(team=team, visibility="team")
+    page.goto(f"{base}{running.get_absolute_url()}")
+    expect(page.locator(".gen-status")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel")).to_be_hidden()

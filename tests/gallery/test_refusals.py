@@ -73,3 +73,19 @@ def test_team_cards_offer_move_and_delete_only_for_what_the_person_may_change(
     assert f'data-code="{posted.code}">' in page  # alice's: not vera's to change
     page = client_of(adam).get(reverse("gallery:team", args=["studio"])).content.decode()
     assert f'data-code="{posted.code}" data-editable' in page  # admins curate
+
+
+def test_a_viewer_is_not_offered_cancel_on_a_teammates_run(vera, alice, team, client_alice):
+    from tests.jobs.conftest import submit
+
+    running = submit(alice)
+    running.team = team
+    running.save(update_fields=["team"])
+    page = client_of(vera).get(running.get_absolute_url()).content.decode()
+    assert 'class="gen-readonly"' in page  # hides the panel's Cancel (gallery.css)
+    own = client_alice.get(running.get_absolute_url()).content.decode()
+    assert 'class="gen-readonly"' not in own and "gen-status__cancel" in own
+    refused = client_of(vera).post(
+        reverse("jobs:cancel", args=[running.code]), HTTP_HX_REQUEST="true"
+    )
+    assert refused.status_code == 403 and refused["HX-Retarget"] == ".container.messages"
