@@ -46,3 +46,11 @@ def test_a_speech_card_is_titled_by_its_words(alice):
     nothing = finished(alice, image=False, input={"voice": "x"})
     assert card_title(spoken) == "Hello there."
     assert card_title(nothing) == "fal-ai/flux/schnell"
+
+
+def test_a_link_only_share_leaves_the_showcase_too(client_alice, alice, team):
+    generation = finished(alice, "a lighthouse", team=team, visibility="public", in_showcase=True)
+    client_alice.post(reverse("gallery:visibility", args=[generation.code]), {"visibility": "link"})
+    generation.refresh_from_db()
+    assert generation.visibility == "link" and generation.share_token
+    assert not generation.in_showcase  # the showcase lists public generations only
