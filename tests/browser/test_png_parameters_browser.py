@@ -109,3 +109,11 @@ def test_a_file_that_is_no_png_or_has_no_parameters_is_explained(model_page, tmp
     pick(page, fake)
     expect(page.get_by_role("status").filter(has_text="That file is not a PNG.")).to_be_visible()
     expect(page.locator("textarea[name=prompt]")).to_have_value("")
+
+
+def test_on_a_phone_the_input_buttons_wrap_inside_the_screen(model_page):
+    page = model_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name in ("Load example", "Reset", "From PNG…"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
