@@ -38,7 +38,7 @@ from playground.fal.errors import (
 from playground.fal.retry import is_retryable
 from playground.fal.types import QueueState, QueueStatus
 from playground.jobs import actions
-from playground.jobs.assets import copy_assets
+from playground.jobs.assets import copy_assets, output_kind
 from playground.jobs.dbpool import DbPool, GroupWriter
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 
@@ -452,7 +452,10 @@ class Tracker:
             fal, self.generation, output, db=self.runner.writer, files=self.runner.files
         )
         await self.finish(
-            Status.COMPLETED, output=output, metrics={**metrics, "assets": len(assets)}
+            Status.COMPLETED,
+            output=output,
+            metrics={**metrics, "assets": len(assets)},
+            media_kind=output_kind(assets, output),
         )
 
     async def handle_error(self, error: FalError) -> None:

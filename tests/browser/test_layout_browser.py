@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from playground.accounts.models import Membership, Role, Team
+from playground.gallery.exports import download_name
 from tests.gallery.conftest import finished
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -517,7 +518,7 @@ def test_each_file_has_one_labelled_download(studio):
     page, base, first = studio["page"], studio["base"], studio["gens"][0]
     page.goto(f"{base}{first.get_absolute_url()}")
     asset = first.assets.get()
-    name = asset.file.name.rsplit("/", 1)[-1]
+    name = download_name(first, asset)  # what "Save as" offers: flux-schnell_a-weathered...
     downloads = page.locator(f'a[href^="{asset.file.url}"][download]')
     expect(downloads).to_have_count(1)
     expect(downloads).to_have_text(f"Download {name}")

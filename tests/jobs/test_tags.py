@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import pytest
 
 from playground.jobs.templatetags.jobs_tags import breakable, download_name
+from tests.gallery.conftest import finished
 
 
 def test_a_parameter_name_may_wrap_only_after_its_underscores():
@@ -16,7 +17,9 @@ def test_a_hostile_parameter_name_stays_text():
     assert breakable("<b>x</b>_y") == "&lt;b&gt;x&lt;/b&gt;_<wbr>y"
 
 
-def test_a_download_is_named_after_its_stored_file():
-    asset = SimpleNamespace(file=SimpleNamespace(name="generations/abc/00-images-0.png"))
-    assert download_name(asset) == "00-images-0.png"
-    assert download_name(SimpleNamespace(file=None)) == ""
+@pytest.mark.django_db
+def test_a_download_link_names_the_file_the_asset_view_sends(alice):
+    generation = finished(alice, "a lighthouse at dusk")
+    asset = generation.assets.get()
+    assert download_name(asset, generation) == "flux-schnell_a-lighthouse-at-dusk_seed7.png"
+    assert download_name(asset) == download_name(asset, generation)

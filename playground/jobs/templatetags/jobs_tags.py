@@ -50,10 +50,13 @@ def output_text(output: Any) -> str:
 
 
 @register.filter
-def download_name(asset: Any) -> str:
-    """The name a stored output downloads under (the asset view sends its file's own name),
-    so a download control can say which file it gives."""
-    return asset.file.name.rsplit("/", 1)[-1] if asset.file else ""
+def download_name(asset: Any, generation: Any = None) -> str:
+    """The name the asset view sends this output under (gallery.exports.download_name),
+    so a download control can say which file it gives. Pass the generation when the
+    template has it; otherwise the asset's own is read."""
+    from playground.gallery.exports import download_name as name_of
+
+    return name_of(generation or asset.generation, asset)
 
 
 @register.filter
