@@ -48,7 +48,8 @@ OVERFLOW = """() => {
     const box = el.getBoundingClientRect();
     if (!box.width || !box.height) continue;
     if (box.right <= width + 1 && box.left >= -1) continue;
-    if (getComputedStyle(el).visibility === "hidden" || clippedByAncestor(el)) continue;
+    // Not drawn (a closed <details> keeps its content's boxes), or clipped by a scroller.
+    if (!el.checkVisibility({visibilityProperty: true}) || clippedByAncestor(el)) continue;
     const name = el.tagName.toLowerCase() + [...el.classList].map((c) => "." + c).join("");
     out.push(`${name} [${Math.round(box.left)}..${Math.round(box.right)}]`);
   }
