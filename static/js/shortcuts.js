@@ -31,8 +31,10 @@
       title: "Gallery",
       keys: [
         [["Esc"], "Clear the selection"],
-        [["+"], "Zoom into an opened image"],
+        [["+"], "Zoom into an opened image (or scroll, or pinch)"],
         [["-"], "Zoom back out"],
+        [["0"], "Fit the image to the screen"],
+        [["←", "→", "↑", "↓"], "Move around a zoomed image (or drag it)"],
       ],
     },
     {
