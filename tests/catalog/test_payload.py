@@ -99,7 +99,8 @@ def test_errors_are_keyed_by_the_field_path(client_alice):
 
     response = client_alice.post(url(FLUX), posted)
 
-    assert response.status_code == 422
+    # A draft that needs attention is an answer, not a failed request (no console error).
+    assert response.status_code == 200
     errors = response.json()["errors"]
     assert errors["prompt"] == ["This field is required."]
     assert "at most 50" in errors["num_inference_steps"][0]
