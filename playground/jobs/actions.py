@@ -127,6 +127,27 @@ def update_generation(
     return created
 
 
+def record_partial(
+    *,
+    generation: Generation,
+    data: Any,
+    notify_after: bool = True,
+    first_seq: int | None = None,
+) -> list[GenerationEvent]:
+    """A streaming run's latest partial output. Only the newest is ever shown (a text so
+    far, a preview), so the ones before it are dropped: an answer streamed word by word
+    keeps one copy of its text, not one per word."""
+    with transaction.atomic():
+        created = update_generation(
+            generation=generation,
+            events=[(EventKind.PARTIAL, {"data": data})],
+            notify_after=notify_after,
+            first_seq=first_seq,
+        )
+        generation.events.filter(kind=EventKind.PARTIAL, seq__lt=created[0].seq).delete()
+    return created
+
+
 def finish_generation(
     *,
     generation: Generation,

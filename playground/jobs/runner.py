@@ -37,7 +37,7 @@ from playground.fal.errors import (
 )
 from playground.fal.retry import is_retryable
 from playground.fal.types import QueueState, QueueStatus
-from playground.jobs import actions
+from playground.jobs import actions, streaming
 from playground.jobs.assets import copy_assets
 from playground.jobs.dbpool import DbPool, GroupWriter
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
@@ -437,8 +437,12 @@ class Tracker:
         if generation.mode == Mode.STREAM:
             output = None
             async for event in fal.stream(generation.endpoint_id, generation.input):
+                if streaming.is_status_event(event):  # progress: its logs, no output
+                    if logs := streaming.status_logs(event):
+                        await self.update(events=[(EventKind.LOG, _log_payload(logs))])
+                    continue
                 output = event
-                await self.update(events=[(EventKind.PARTIAL, {"data": _trim(event)})])
+                await self._write(actions.record_partial, data=_trim(event))
         else:
             result = await fal.run(generation.endpoint_id, generation.input)
             output = result.data
