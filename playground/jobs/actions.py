@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from playground.catalog.models import Endpoint
+from playground.jobs import live
 from playground.jobs.models import (
     ACTIVE,
     EventKind,
@@ -65,6 +66,7 @@ def submit_generation(
         )
         record_event(generation=generation, kind=EventKind.STATUS, payload={"status": "pending"})
     transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))
+    transaction.on_commit(lambda: live.notify_owner(generation))
     return generation
 
 
@@ -124,6 +126,8 @@ def update_generation(
             )
     if notify_after:
         transaction.on_commit(lambda: notify(generation, change_message(generation, created)))
+        if "status" in fields:
+            transaction.on_commit(lambda: live.notify_owner(generation))
     return created
 
 
