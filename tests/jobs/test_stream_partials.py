@@ -107,3 +107,20 @@ def test_partial_previews_are_pictures_and_other_fields_go_to_the_viewer(alice):
     assert f'<img src="{preview}"' in html
     assert "Partial output" in html and "&quot;seed&quot;: 7" in html
     assert "&quot;partial&quot;" not in html
+
+
+@pytest.mark.django_db
+def test_a_finished_answer_is_markdown_with_a_copy_button_for_its_source(alice):
+    generation = submit(alice, LLM, ASK, mode="stream")
+    answer = "# Hi\n\n`code` and <b onclick=x>html</b>"
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.COMPLETED, output={"output": answer}
+    )
+    generation.refresh_from_db()
+
+    html = result_html(generation, None)
+
+    assert "<h1>Hi</h1>" in html and "<code>code</code>" in html
+    assert "onclick" not in html.replace("&lt;b onclick=x&gt;", "")
+    assert f'data-copy-target="#gen-{generation.code}-text"' in html
+    assert "# Hi" in html  # the Markdown source, for the copy button
