@@ -1,5 +1,6 @@
-"""Opening model pages leaves the browser console clean: no errors, and no request of the
-page (its validation call, scripts, styles, pictures) answered with a 4xx or 5xx."""
+"""Opening model pages (and the dashboard) leaves the browser console clean: no errors,
+and no request of the page (its validation call, scripts, styles, pictures, sockets)
+answered with a 4xx or 5xx."""
 
 from __future__ import annotations
 
@@ -58,6 +59,10 @@ def test_model_pages_load_without_console_errors_or_failed_requests(live_app, si
         assert validated.value.status == 200
         expect(page.locator("[data-payload-status]")).not_to_contain_text("Something went wrong")
         page.wait_for_load_state("networkidle")
+
+    page.goto(f"{live_app.url}/")  # the dashboard, with its live list of runs
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.wait_for_load_state("networkidle")
 
     assert failed == []
     assert console_errors == []
