@@ -441,8 +441,12 @@ class Tracker:
                     if logs := streaming.status_logs(event):
                         await self.update(events=[(EventKind.LOG, _log_payload(logs))])
                     continue
+                if failure := streaming.failure_of(event):
+                    return await self.fail(failure)
                 output = event
                 await self._write(actions.record_partial, data=_trim(event))
+            if output is None:
+                return await self.fail({"message": "The stream ended without an output."})
         else:
             result = await fal.run(generation.endpoint_id, generation.input)
             output = result.data

@@ -3,7 +3,8 @@
 A `/stream` answer mixes two kinds of `data:` events: status events of fal's queue shape
 (`{"status": "IN_PROGRESS", "logs": [...]}`), whose logs belong in the logs box and which
 are no output at all, and partial outputs of the app (text so far, image previews, ...).
-Only the latter are partial results; the last of them is the output.
+Only the latter are partial results; the last of them is the output, unless it is an
+error (`failure_of`).
 """
 
 from __future__ import annotations
@@ -36,3 +37,11 @@ def is_status_event(event: Any) -> bool:
 
 def status_logs(event: dict[str, Any]) -> list[LogEntry]:
     return [LogEntry.from_json(item) for item in event.get("logs") or []]
+
+
+def failure_of(event: Any) -> dict[str, Any] | None:
+    """The error a stream ended with (fal's error shape: `error` and `error_type`), as a
+    generation error; None when the event is an output (an LLM's `"error": null` is one)."""
+    if not isinstance(event, dict) or not event.get("error_type"):
+        return None
+    return {"message": str(event.get("error") or "The model failed."), "type": event["error_type"]}

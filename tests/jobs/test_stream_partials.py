@@ -13,7 +13,7 @@ from playground.fal.client import FalClient
 from playground.fal.types import FalUrls
 from playground.jobs.models import EventKind, Generation, Status
 from playground.jobs.runner import Runner
-from playground.jobs.streaming import is_status_event
+from playground.jobs.streaming import failure_of, is_status_event
 from tests.jobs.conftest import FaultHeaders, run_until_finished, submit
 
 LLM = "openrouter/router"
@@ -30,6 +30,14 @@ def test_queue_shaped_status_events_are_told_apart_from_outputs():
     assert not is_status_event({"status": "IN_PROGRESS", "images": []})
     assert not is_status_event({"status": "draft", "logs": []})
     assert not is_status_event(["IN_PROGRESS"])
+
+
+def test_an_error_event_is_told_apart_from_an_answer_with_no_error():
+    assert failure_of({"output": "Hi", "partial": False, "error": None}) is None
+    assert failure_of({"error": "boom", "error_type": "runner_server_error"}) == {
+        "message": "boom",
+        "type": "runner_server_error",
+    }
 
 
 async def emulator_events(live_app, endpoint_id: str, data: dict) -> list:
@@ -124,3 +132,14 @@ def test_a_finished_answer_is_markdown_with_a_copy_button_for_its_source(alice):
     assert "onclick" not in html.replace("&lt;b onclick=x&gt;", "")
     assert f'data-copy-target="#gen-{generation.code}-text"' in html
     assert "# Hi" in html  # the Markdown source, for the copy button
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_stream_that_ends_in_an_error_fails_with_its_message(emulator, alice):
+    generation = await sync_to_async(submit)(alice, LLM, ASK, mode="stream")
+    transport = FaultHeaders("app:fail")
+    [done] = await run_until_finished(Runner(transport=transport), [generation.code])
+
+    assert done.status == Status.FAILED
+    assert "Injected model failure" in done.error["message"]
+    assert done.output is None
