@@ -45,6 +45,7 @@ from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 log = logging.getLogger(__name__)
 SUBMITS_AT_ONCE = 32
 CANCEL_CHECK_SECONDS = 2.0
+PARTIAL_KEEP_CHARS = 200_000
 STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
 
 
@@ -575,9 +576,10 @@ def _log_payload(logs: list) -> dict[str, Any]:
 
 
 def _trim(event: Any) -> Any:
-    """Partial outputs can be large; keep events small (the final output is stored whole)."""
+    """Partial outputs can be large; keep events small (the final output is stored whole).
+    Only the newest partial is kept (actions.record_partial), so a long answer still fits."""
     text = repr(event)
-    return event if len(text) < 20_000 else {"note": "partial output too large to keep"}
+    return event if len(text) < PARTIAL_KEEP_CHARS else {"note": "partial output too large to keep"}
 
 
 def _history(generation: Generation) -> tuple[int, int]:
