@@ -35,7 +35,10 @@ def test_a_finished_run_updates_the_dashboard_and_recent_runs(signed_in):
 
     tile = dashboard.locator(".dash-latest__item", has_text="tile me please")
     expect(tile).to_be_visible()  # the new run appeared without a reload
-    expect(tile.locator('[data-tile="text"]')).to_contain_text("No language model ran")
+    # The machine may be busy: a run takes seconds, so wait longer than for a page.
+    expect(tile.locator('[data-tile="text"]')).to_contain_text(
+        "No language model ran", timeout=60_000
+    )
     recent = page.locator(".gen-recent__item", has_text="tile me please")
     expect(recent).to_contain_text("Completed")
     dashboard.screenshot(path="test-artifacts/dashboard-text-tile.png", full_page=True)

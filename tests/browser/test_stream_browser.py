@@ -54,7 +54,7 @@ def test_an_llm_answer_grows_as_markdown_and_can_be_copied(signed_in):
         page, base, "openrouter/router", {"prompt": prompt, "model": "google/gemini-2.5-flash"}
     )
     panel = page.locator("#run-panel")
-    panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=30_000)
+    panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=60_000)
 
     texts = page.evaluate("window.__seen.texts")
     assert len(texts) >= 3, texts  # shown while it grew, not only at the end
@@ -77,7 +77,7 @@ def test_image_previews_are_replaced_by_the_final_image(signed_in):
     page, base = signed_in
     run_streaming(page, base, "fal-ai/flux/schnell", {"prompt": "a red fox in the snow"})
     panel = page.locator("#run-panel")
-    panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=30_000)
+    panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=60_000)
     page.wait_for_function(
         "() => { const img = document.querySelector('#run-panel .gen-asset img');"
         " return img && img.complete && img.naturalWidth > 0; }"
