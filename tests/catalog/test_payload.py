@@ -46,6 +46,7 @@ def test_the_flux_defaults_with_a_prompt_make_a_valid_input(client_alice):
 
     assert response.status_code == 200
     body = response.json()
+    assert "errors" not in body
     assert body["input"]["prompt"] == "a red fox"
     assert body["input"]["image_size"] == "landscape_4_3"
     assert list(Draft202012Validator(schema(FLUX)).iter_errors(body["input"])) == []
@@ -79,6 +80,7 @@ def test_a_custom_size_and_two_loras(client_alice):
     response = client_alice.post(url(SDXL), posted)
 
     assert response.status_code == 200, response.json()
+    assert "errors" not in response.json()
     data = response.json()["input"]
     assert data["image_size"] == {"width": 640, "height": 480}
     assert [lora["path"] for lora in data["loras"]] == [
