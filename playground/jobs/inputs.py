@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404
 from django.http.request import split_domain_port, validate_host
 
@@ -109,11 +110,13 @@ def _read_asset(code: str, name: str, owner_id: int) -> tuple[bytes, str, str]:
         generation, _ = generation_for(owner, code)
     except Http404:
         raise InputUnavailable(f"The input file {name} is not available to you.") from None
-    asset = generation.assets.filter(file=f"generations/{generation.code}/{name}").first()
+    # A thumbnail (a gallery card dragged onto a field) stands for its full file.
+    path = f"generations/{generation.code}/{name}"
+    asset = generation.assets.filter(Q(file=path) | Q(thumbnail=path)).first()
     if asset is None:
         raise InputUnavailable(f"The input file {name} is no longer stored here.")
     with asset.file.open("rb") as handle:
-        return handle.read(), asset.content_type, name
+        return handle.read(), asset.content_type, asset.file.name.rsplit("/", 1)[-1]
 
 
 def _read_emulator_file(key: str, name: str) -> tuple[bytes, str, str]:
