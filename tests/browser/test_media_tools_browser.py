@@ -61,6 +61,8 @@ def test_send_an_output_to_another_model_then_drop_its_output_on_a_field(signed_
     choose_picture(page, picture)
     page.fill("textarea[name=prompt]", "a harbour in watercolour")
     run_and_wait(page)
+    # An edit shows its input first (D32), then the output.
+    assert_input_then_output(page, "#run-panel")
 
     # Send to… lists the models that take an image; one opens with the output in its field.
     page.locator("#run-panel .send-to summary").first.click()
@@ -99,6 +101,39 @@ def test_send_an_output_to_another_model_then_drop_its_output_on_a_field(signed_
     result_src = page.locator("#run-panel .gen-asset img").first.get_attribute("src")
     assert dropped.input_value() == result_src
     expect(page.locator("[data-field='image_url'] img[data-preview-media]")).to_be_visible()
+
+
+def test_edits_show_their_input_on_the_page_and_the_gallery_card(signed_in, picture):
+    page, base, user = signed_in
+    page.goto(f"{base}/models/{LCM}/")
+    choose_picture(page, picture)
+    page.fill("textarea[name=prompt]", "a harbour at night")
+    run_and_wait(page)
+    assert_input_then_output(page, "#run-panel")
+    edit = Generation.objects.get(owner=user, endpoint_id=LCM)
+
+    page.goto(f"{base}/generations/{edit.code}/")
+    assert_input_then_output(page, ".gen-result")
+    page.goto(f"{base}/gallery/")
+    inset = page.locator(f"[data-code='{edit.code}'] img.g-card__input")
+    expect(inset).to_be_visible()
+    assert inset.evaluate("img => img.complete && img.naturalWidth") == 96
+
+
+def assert_input_then_output(page, scope: str) -> None:
+    thumb = page.locator(f"{scope} .gen-inputs img")
+    expect(thumb).to_be_visible()
+    page.wait_for_function(
+        "(s) => { const img = document.querySelector(s + ' .gen-inputs img');"
+        " return img && img.complete && img.naturalWidth === 96; }",
+        arg=scope,
+    )
+    above = page.evaluate(
+        "(s) => document.querySelector(s + ' .gen-inputs').getBoundingClientRect().bottom"
+        " <= document.querySelector(s + ' .gen-media').getBoundingClientRect().top",
+        scope,
+    )
+    assert above, "the input comes before the output"
 
 
 def test_paint_a_mask_over_the_chosen_picture_and_upload_it(signed_in, picture):
