@@ -69,7 +69,13 @@
     if (status) status.hidden = true;
   }
 
+  function onDragLeave(event) {
+    var zone = dropzoneOf(event);
+    if (zone && !zone.contains(event.relatedTarget)) zone.classList.remove("dropzone--over");
+  }
+
   document.addEventListener("dragover", onDragOver, true);
+  document.addEventListener("dragleave", onDragLeave, true);
   document.addEventListener("dragenter", onDragOver, true);
   document.addEventListener("drop", onDrop, true);
 })();

@@ -143,3 +143,16 @@ async def test_an_outsiders_file_is_never_sent_and_the_run_says_why(emulator, al
     assert done.status == Status.FAILED
     assert "not available to you" in done.error["message"]
     assert transport.count("POST", "/queue/") == 0
+
+
+def test_reuse_of_a_saved_frame_fills_and_previews_its_picture(alice):
+    generation = saved_frame(alice)
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/models/{LCM}/", {"from": generation.code}).text
+    relative = generation.input["image_url"]
+    assert f'value="{relative}"' in page
+    assert f'<img src="{relative}"' in page  # our own file: previewed
+    answer = client.post(f"/models/{LCM}/payload", {"image_url": relative, "prompt": "x"})
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["input"]["image_url"] == relative
