@@ -210,7 +210,6 @@
 
   function setErasing(on) {
     eraseButton.setAttribute("aria-pressed", on ? "true" : "false");
-    eraseButton.textContent = on ? "Erasing" : "Erase";
   }
 
   function stroke(from, to) {

@@ -192,7 +192,7 @@ def test_invert_and_erase_in_the_mask_painter(signed_in, picture):
     dialog.get_by_role("button", name="Invert").click()  # everything but the dab
     canvas.focus()
     page.keyboard.press("e")  # the eraser, from the keyboard
-    expect(dialog.get_by_role("button", name="Erasing")).to_have_attribute("aria-pressed", "true")
+    expect(dialog.get_by_role("button", name="Erase")).to_have_attribute("aria-pressed", "true")
     for _ in range(20):
         page.keyboard.press("ArrowLeft")
     page.keyboard.press("Space")  # erase at the left edge
