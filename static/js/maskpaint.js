@@ -177,19 +177,32 @@
       sizeInput.max = String(Math.max(40, Math.round(Math.max(width, height) / 3)));
       cursor = { x: width / 2, y: height / 2, shown: false };
       status.textContent = width + " × " + height + " pixels";
+      fitStage(width, height);
       render();
     };
     picture.onerror = function () {
       status.textContent = "The image could not be loaded here.";
     };
+    dialog.showModal(); // first: the picture is fitted to the open dialog
+    view.focus();
     if (picture.getAttribute("src") !== url) {
       mask.getContext("2d").clearRect(0, 0, mask.width, mask.height);
       picture.src = url;
     } else if (picture.complete && picture.naturalWidth) {
       picture.onload();
     }
-    dialog.showModal();
-    view.focus();
+  }
+
+  // As large as the dialog allows, small pictures scaled up too; the canvas covers the
+  // picture exactly, so a point on screen maps to one pixel of the mask. (CSSOM, not a
+  // style attribute: the Content-Security-Policy refuses those.)
+  function fitStage(width, height) {
+    var style = getComputedStyle(dialog);
+    var padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    var room = Math.max(120, dialog.clientWidth - padding);
+    var scale = Math.min(room / width, (window.innerHeight * 0.6) / height);
+    stage.style.width = Math.floor(width * scale) + "px";
+    stage.style.height = Math.floor(height * scale) + "px";
   }
 
   function close() {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from playground.jobs.models import Generation, Status
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LCM = "fal-ai/lcm-sd15-i2i"
 UPSCALER = "fal-ai/clarity-upscaler"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 OWN_FILE = re.compile(r"^/media/generations/[0-9a-f-]{36}/[^/]+$")
 
 
@@ -28,6 +30,7 @@ def signed_in(page, live_app_with_runner, live_user):
     page.fill("#id_password", "pw-maya-12345")
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
+    ARTIFACTS.mkdir(exist_ok=True)
     return page, base, user
 
 
@@ -68,6 +71,7 @@ def test_send_an_output_to_another_model_then_drop_its_output_on_a_field(signed_
     page.locator("#run-panel .send-to summary").first.click()
     upscaler = page.locator(f"#run-panel a[data-send-to-item][href*='{UPSCALER}']").first
     expect(upscaler).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "send-to-menu.png"))
     upscaler.click()
     expect(page).to_have_url(re.compile(rf"/models/{UPSCALER}/\?send=image_url"))
     sent = page.locator("[data-field='image_url'] [data-file-url]")
@@ -163,6 +167,7 @@ def test_paint_a_mask_over_the_chosen_picture_and_upload_it(signed_in, picture):
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Space")
+    page.screenshot(path=str(ARTIFACTS / "mask-painting.png"))
     dialog.get_by_role("button", name="Invert").click()
     dialog.get_by_role("button", name="Invert").click()  # twice: back as painted
     dialog.get_by_role("button", name="Save mask").click()
