@@ -57,7 +57,9 @@ def _is_own_host(netloc: str) -> bool:
     # ALLOWED_HOSTS "*" would make every URL ours: then only relative URLs are.
     domain, _ = split_domain_port(netloc.lower())
     hosts = [host for host in settings.ALLOWED_HOSTS if host != "*"]
-    return bool(domain) and validate_host(domain, hosts)
+    if settings.PUBLIC_BASE_URL:
+        hosts.append(urlsplit(settings.PUBLIC_BASE_URL).hostname or "")
+    return bool(domain) and validate_host(domain, [host for host in hosts if host])
 
 
 def own_files(value: Any) -> list[OwnFile]:

@@ -70,6 +70,13 @@ def test_other_urls_and_text_are_left_alone(url):
     assert own_file(url) is None
 
 
+def test_the_public_address_is_ours_even_when_any_host_is_allowed(settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.PUBLIC_BASE_URL = "https://studio.example.org"
+    assert own_file(f"https://studio.example.org/media/generations/{CODE}/a.png")
+    assert own_file(f"https://elsewhere.example/media/generations/{CODE}/a.png") is None
+
+
 def test_own_urls_are_found_at_any_depth_once_each():
     url = f"/media/generations/{CODE}/01-input.jpg"
     value = {"image_url": url, "refs": [{"image_url": url}, "x"], "n": 3}
