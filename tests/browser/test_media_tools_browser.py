@@ -208,3 +208,35 @@ def test_invert_and_erase_in_the_mask_painter(signed_in, picture):
     assert mask.getpixel((48, 32)) == 0  # the dab, inverted: keep
     assert mask.getpixel((90, 5)) == 255  # the rest, inverted: edit
     assert mask.getpixel((0, 32)) == 0  # erased
+
+
+def test_a_mask_painted_with_a_finger_on_a_phone(browser, live_app_with_runner, live_user, picture):
+    live_user("media-phone", "pw-phone-12345")
+    base = live_app_with_runner.url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", "media-phone")
+        page.fill("#id_password", "pw-phone-12345")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/models/{LCM}/")
+        choose_picture(page, picture)
+        page.get_by_role("button", name="Paint mask").click()
+        dialog = page.get_by_role("dialog", name="Paint the mask")
+        expect(dialog.locator("[data-mask-status]")).to_have_text("96 \u00d7 64 pixels")
+        box = dialog.locator("[data-mask-canvas]").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # fits the screen
+        page.touchscreen.tap(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5)
+        page.screenshot(path=str(ARTIFACTS / "mask-painting-phone.png"))
+        dialog.get_by_role("button", name="Save mask").tap()  # the dialog is the top layer
+        expect(dialog).to_be_hidden()
+        url = page.locator("[data-field='mask_url'] [data-file-url]").input_value()
+        mask = Image.open(io.BytesIO(httpx.get(url).content)).convert("L")
+        assert mask.getpixel((72, 32)) == 255  # where the finger touched
+        assert mask.getpixel((10, 10)) == 0
+    finally:
+        page.evaluate("0")
+        context.close()
