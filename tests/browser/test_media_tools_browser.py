@@ -71,6 +71,14 @@ def test_send_an_output_to_another_model_then_drop_its_output_on_a_field(signed_
     page.locator("#run-panel .send-to summary").first.click()
     upscaler = page.locator(f"#run-panel a[data-send-to-item][href*='{UPSCALER}']").first
     expect(upscaler).to_be_visible()
+    # Typing filters the list (focus is already in the filter).
+    expect(page.locator("#run-panel [data-send-to-filter]")).to_be_focused()
+    page.keyboard.type("upscal")
+    items = page.locator("#run-panel li:has(> a[data-send-to-item]):visible")
+    expect(items).not_to_have_count(0)
+    assert all("upscal" in text.lower() for text in items.all_inner_texts())
+    expect(page.locator(f"#run-panel a[data-send-to-item][href*='/{LCM}/']")).to_be_hidden()
+    expect(upscaler).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "send-to-menu.png"))
     upscaler.click()
     expect(page).to_have_url(re.compile(rf"/models/{UPSCALER}/\?send=image_url"))
