@@ -16,5 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# A refusal is a message in the page (htmx) or our own page, never a bare "403 Forbidden".
+handler403 = "playground.lib.refusals.permission_denied"
+
 if settings.LOCALFAL_ENABLED:
     urlpatterns.append(path("localfal/", include("playground.localfal.urls")))

@@ -159,12 +159,14 @@ def finish_generation(
     output: Any = None,
     error: dict | None = None,
     metrics: dict | None = None,
+    media_kind: str | None = None,
     notify_after: bool = True,
     first_seq: int | None = None,
 ) -> list[GenerationEvent]:
     payload: dict[str, Any] = {"status": status}
     if error:
         payload["error"] = error
+    more = {"media_kind": media_kind} if media_kind is not None else {}
     return update_generation(
         generation=generation,
         events=[(EventKind.STATUS, payload)],
@@ -178,6 +180,7 @@ def finish_generation(
         lease_until=None,
         notify_after=notify_after,
         first_seq=first_seq,
+        **more,
     )
 
 

@@ -45,3 +45,11 @@ def output_text(output: Any) -> str:
         if isinstance(output.get(key), str):
             return output[key]
     return ""
+
+
+@register.simple_tag
+def inputs_and_outputs(generation: Any, assets: Any) -> Any:
+    """Input pictures (shown first) and output assets of a generation: jobs/pictures.py."""
+    from playground.jobs.pictures import split
+
+    return split(generation, list(assets or []))
