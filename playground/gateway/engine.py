@@ -1,0 +1,188 @@
+"""The gateway's one engine behind both entrances (DESIGN.md "Gateway"):
+
+caller -> allowed target -> the resolved fal key injected -> forwarded (server-sent events
+streamed as they come) -> one log row per fal request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+
+from playground.accounts.credentials import NoFalKey, resolve_fal_key
+from playground.fal.forward import Upstream, UpstreamFailed, open_upstream
+from playground.gateway import addresses, requestlog
+from playground.gateway.callers import Caller, Refused, identify
+from playground.gateway.targets import Kind, Target
+
+METHODS = {
+    Kind.RUN: {"POST", "GET"},
+    Kind.SUBMIT: {"POST"},
+    Kind.REQUEST: {"GET", "PUT"},  # fal's cancel is a PUT
+    Kind.UPLOAD: {"POST"},
+    Kind.TOKEN: {"POST"},
+}
+# fal headers a caller may set; others (billing tags, anything unknown) are dropped.
+FORWARDED_FAL_HEADERS = frozenset(
+    {
+        "x-fal-request-timeout",
+        "x-fal-runner-hint",
+        "x-fal-queue-priority",
+        "x-fal-no-retry",
+        "x-fal-object-lifecycle-preference",
+        "x-fal-store-io",
+    }
+)
+FORWARDED_HEADERS = frozenset({"content-type", "accept"}) | FORWARDED_FAL_HEADERS
+# Answers the gateway reads whole (to learn the request id, or to rewrite URLs in them).
+MAX_BUFFERED_ANSWER = 64 * 1024 * 1024
+
+
+def detail(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=status)
+
+
+async def forward(
+    request: HttpRequest, target: Target, *, entrance: str, through_route: bool = False
+) -> HttpResponse:
+    try:
+        caller = await identify(request)
+    except Refused as refusal:
+        return refusal.response()
+    if request.method not in METHODS[target.kind]:
+        return detail(f"{request.method} is not how fal's {target.kind} calls are made.", 405)
+    try:
+        key, own_key = await sync_to_async(_fal_key_for)(caller)
+    except NoFalKey as exc:
+        return detail(str(exc), 403)
+    row = None
+    if target.kind is Kind.REQUEST:
+        row = await requestlog.owned_row(caller, target.request_id)
+        if (
+            row is None
+            and not own_key
+            and not await requestlog.owns_generation(caller, target.request_id)
+        ):
+            # Requests made with a shared key (the server's, the emulator's) answer only
+            # the person who made them, as fal answers only the key that made them.
+            return detail(f"Request {target.request_id} not found", 404)
+    body = request.read()
+    started = time.monotonic()
+    try:
+        upstream = await open_upstream(
+            request.method,
+            addresses.upstream_url(target),
+            headers=_headers(request, key),
+            body=body,
+            timeout=_timeout(request),
+        )
+    except UpstreamFailed as failure:
+        if target.kind is not Kind.REQUEST:
+            await _record(
+                caller, target, request, entrance, failure.status, started, body, error=str(failure)
+            )
+        return detail(str(failure), failure.status)
+    pairs = addresses.rewrites(request, through_route=through_route)
+    if upstream.content_type.startswith("text/event-stream"):
+        response = _streamed(upstream, _rewriting(upstream.chunks(), pairs))
+        answer = b""
+    elif pairs or target.kind is Kind.SUBMIT:
+        try:
+            answer = addresses.rewrite(await upstream.read(MAX_BUFFERED_ANSWER), pairs)
+        except UpstreamFailed as failure:
+            return detail(str(failure), failure.status)
+        response = _whole(upstream, answer)
+    else:
+        response = _streamed(upstream, upstream.chunks())
+        answer = b""
+    billable = requestlog.billable_units(upstream.header("x-fal-billable-units"))
+    if target.kind is Kind.REQUEST:
+        await requestlog.record_follow_up(
+            row, target, status=upstream.status, bytes_out=len(answer), billable=billable
+        )
+    else:
+        request_id = (
+            requestlog.request_id_of(answer)
+            if target.kind is Kind.SUBMIT
+            else upstream.header("x-fal-request-id")
+        )
+        await _record(
+            caller, target, request, entrance, upstream.status, started, body,
+            request_id=request_id, billable=billable,
+        )  # fmt: skip
+    return response
+
+
+def _fal_key_for(caller: Caller) -> tuple[str, bool]:
+    """The fal key to inject (team > personal > server, or the emulator's), and whether
+    it is the caller's own (then fal itself keeps other people's requests apart)."""
+    key = resolve_fal_key(caller.user_id, caller.team_id)
+    if key is None:
+        return settings.LOCALFAL_KEY, False
+    return key, key != settings.FAL_KEY
+
+
+def _headers(request: HttpRequest, key: str) -> dict[str, str]:
+    kept = {
+        name.lower(): value
+        for name, value in request.headers.items()
+        if name.lower() in FORWARDED_HEADERS
+    }
+    return {**kept, "Authorization": f"Key {key}"}
+
+
+def _timeout(request: HttpRequest) -> float:
+    """fal's own request timeout when the caller set one, plus a margin; else the gateway's."""
+    asked = request.headers.get("x-fal-request-timeout", "")
+    try:
+        return min(float(asked) + 30, 3600.0) if asked else settings.GATEWAY_TIMEOUT_SECONDS
+    except ValueError:
+        return settings.GATEWAY_TIMEOUT_SECONDS
+
+
+async def _rewriting(
+    chunks: AsyncIterator[bytes], pairs: list[tuple[bytes, bytes]]
+) -> AsyncIterator[bytes]:
+    # Event streams come an event per chunk from fal and the emulator alike, so URLs in
+    # them are whole within a chunk.
+    async for chunk in chunks:
+        yield addresses.rewrite(chunk, pairs) if pairs else chunk
+
+
+def _streamed(upstream: Upstream, body: AsyncIterator[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(body, status=upstream.status)
+    _copy_headers(upstream, response)
+    if upstream.content_type.startswith("text/event-stream"):
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # nginx in front must not hold events back
+    return response
+
+
+def _whole(upstream: Upstream, body: bytes) -> HttpResponse:
+    response = HttpResponse(body, status=upstream.status)
+    _copy_headers(upstream, response)
+    return response
+
+
+def _copy_headers(upstream: Upstream, response: HttpResponse) -> None:
+    for name, value in upstream.headers:
+        response[name] = value
+
+
+async def _record(caller, target, request, entrance, status, started, body, **extra) -> None:
+    await requestlog.record_call(
+        caller,
+        target,
+        entrance=entrance,
+        method=request.method,
+        status=status,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        bytes_in=len(body),
+        request_id=extra.get("request_id", ""),
+        billable_units=extra.get("billable"),
+        error=extra.get("error", ""),
+    )

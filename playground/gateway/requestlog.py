@@ -1,0 +1,88 @@
+"""Writing the request log: one row per fal request, follow-ups counted on it."""
+
+from __future__ import annotations
+
+import json
+
+from django.db.models import F
+
+from playground.gateway.callers import Caller
+from playground.gateway.models import RequestLog
+from playground.gateway.targets import Kind, Target
+
+
+async def owned_row(caller: Caller, request_id: str) -> RequestLog | None:
+    """The log row of `request_id` if this caller made it (through any entrance)."""
+    return await RequestLog.objects.filter(request_id=request_id, user_id=caller.user_id).afirst()
+
+
+async def owns_generation(caller: Caller, request_id: str) -> bool:
+    """Playground runs: the person's own generation with that fal request id."""
+    from playground.jobs.models import Generation
+
+    return await Generation.objects.filter(
+        fal_request_id=request_id, owner_id=caller.user_id
+    ).aexists()
+
+
+async def record_call(
+    caller: Caller,
+    target: Target,
+    *,
+    entrance: str,
+    method: str,
+    status: int,
+    latency_ms: int,
+    bytes_in: int,
+    request_id: str = "",
+    billable_units: float | None = None,
+    error: str = "",
+) -> None:
+    await RequestLog.objects.acreate(
+        user_id=caller.user_id,
+        token=caller.token,
+        team_id=caller.team_id,
+        entrance=entrance,
+        kind=target.kind.value,
+        endpoint_id=target.endpoint_id,
+        request_id=request_id,
+        method=method,
+        status=status,
+        state="COMPLETED" if target.kind is Kind.RUN and status < 400 else "",
+        latency_ms=latency_ms,
+        bytes_in=bytes_in,
+        billable_units=billable_units,
+        error=error[:2000],
+    )
+
+
+async def record_follow_up(
+    row: RequestLog | None, target: Target, *, status: int, bytes_out: int, billable: float | None
+) -> None:
+    if row is None:
+        return
+    changes: dict = {"follow_ups": F("follow_ups") + 1}
+    if target.action == "result" and status == 200:
+        changes |= {"state": "COMPLETED", "bytes_out": F("bytes_out") + bytes_out}
+        if billable is not None:
+            changes["billable_units"] = billable
+    elif target.action == "cancel" and status < 400:
+        changes["state"] = "CANCELLED"
+    await RequestLog.objects.filter(pk=row.pk).aupdate(**changes)
+
+
+def request_id_of(body: bytes) -> str:
+    """fal's request id in a queue submit answer, '' when there is none."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    value = data.get("request_id") if isinstance(data, dict) else None
+    return str(value)[:100] if value else ""
+
+
+def billable_units(header: str) -> float | None:
+    try:
+        return float(header) if header else None
+    except ValueError:
+        return None
