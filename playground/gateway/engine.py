@@ -82,39 +82,39 @@ async def forward(
         )
     except UpstreamFailed as failure:
         if target.kind is not Kind.REQUEST:
-            await _record(
-                caller, target, request, entrance, failure.status, started, body, error=str(failure)
-            )
+            await _record(caller, target, request, entrance, failure.status, started, body,
+                          error=str(failure))  # fmt: skip
         return detail(str(failure), failure.status)
     pairs = addresses.rewrites(request, through_route=through_route)
-    if upstream.content_type.startswith("text/event-stream"):
-        response = _streamed(upstream, _rewriting(upstream.chunks(), pairs))
-        answer = b""
-    elif pairs or target.kind is Kind.SUBMIT:
+    streamed = upstream.content_type.startswith("text/event-stream") or not (
+        pairs or target.kind is Kind.SUBMIT or target.action == "status"
+    )
+    answer = b""
+    if not streamed:
         try:
             answer = addresses.rewrite(await upstream.read(MAX_BUFFERED_ANSWER), pairs)
         except UpstreamFailed as failure:
             return detail(str(failure), failure.status)
-        response = _whole(upstream, answer)
-    else:
-        response = _streamed(upstream, upstream.chunks())
-        answer = b""
     billable = requestlog.billable_units(upstream.header("x-fal-billable-units"))
     if target.kind is Kind.REQUEST:
         await requestlog.record_follow_up(
-            row, target, status=upstream.status, bytes_out=len(answer), billable=billable
+            row, target, status=upstream.status, answer=answer, billable=billable
         )
+        row_id = row.pk if row else None
     else:
         request_id = (
             requestlog.request_id_of(answer)
             if target.kind is Kind.SUBMIT
             else upstream.header("x-fal-request-id")
         )
-        await _record(
+        row_id = await _record(
             caller, target, request, entrance, upstream.status, started, body,
-            request_id=request_id, billable=billable,
+            request_id=request_id, billable=billable, output_body=answer,
         )  # fmt: skip
-    return response
+    if not streamed:
+        return _whole(upstream, answer)
+    chunks = _rewriting(upstream.chunks(), pairs)
+    return _streamed(upstream, _counted(chunks, row_id))
 
 
 def _fal_key_for(caller: Caller) -> tuple[str, bool]:
@@ -153,6 +153,18 @@ async def _rewriting(
         yield addresses.rewrite(chunk, pairs) if pairs else chunk
 
 
+async def _counted(chunks: AsyncIterator[bytes], row_id: int | None) -> AsyncIterator[bytes]:
+    """Pass the body on, then add what went out to the row (also when the caller left)."""
+    sent = 0
+    try:
+        async for chunk in chunks:
+            sent += len(chunk)
+            yield chunk
+    finally:
+        if row_id is not None and sent:
+            await requestlog.add_bytes_out(row_id, sent)
+
+
 def _streamed(upstream: Upstream, body: AsyncIterator[bytes]) -> StreamingHttpResponse:
     response = StreamingHttpResponse(body, status=upstream.status)
     _copy_headers(upstream, response)
@@ -173,8 +185,8 @@ def _copy_headers(upstream: Upstream, response: HttpResponse) -> None:
         response[name] = value
 
 
-async def _record(caller, target, request, entrance, status, started, body, **extra) -> None:
-    await requestlog.record_call(
+async def _record(caller, target, request, entrance, status, started, body, **extra) -> int:
+    return await requestlog.record_call(
         caller,
         target,
         entrance=entrance,
@@ -185,4 +197,6 @@ async def _record(caller, target, request, entrance, status, started, body, **ex
         request_id=extra.get("request_id", ""),
         billable_units=extra.get("billable"),
         error=extra.get("error", ""),
+        input_body=body,
+        output_body=extra.get("output_body", b""),
     )

@@ -46,6 +46,9 @@ class Entrance(models.TextChoices):
     REALTIME = "realtime", "Realtime"
 
 
+STORED_TEXT_LIMIT = 64 * 1024
+
+
 class RequestLog(models.Model):
     """One row per fal request: the submit (or sync run, upload, token) that created it,
     with the polls, streams, result fetches and cancels of the same fal request id counted
@@ -72,6 +75,9 @@ class RequestLog(models.Model):
     billable_units = models.FloatField(null=True)
     follow_ups = models.PositiveIntegerField(default=0)  # polls, streams, results, cancels
     error = models.TextField(blank=True)
+    # What went in and came out, as JSON text, cut at STORED_TEXT_LIMIT characters.
+    input_text = models.TextField(blank=True)
+    output_text = models.TextField(blank=True)
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
 
@@ -84,3 +90,7 @@ class RequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.endpoint_id or self.kind} {self.status}"
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and self.status < 400 and not self.error

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from django.db.models import F
+from django.utils import timezone
 
 from playground.gateway.callers import Caller
-from playground.gateway.models import RequestLog
+from playground.gateway.models import STORED_TEXT_LIMIT, RequestLog
 from playground.gateway.targets import Kind, Target
 
 
@@ -37,8 +38,10 @@ async def record_call(
     request_id: str = "",
     billable_units: float | None = None,
     error: str = "",
-) -> None:
-    await RequestLog.objects.acreate(
+    input_body: bytes = b"",
+    output_body: bytes = b"",
+) -> int:
+    row = await RequestLog.objects.acreate(
         user_id=caller.user_id,
         token=caller.token,
         team_id=caller.team_id,
@@ -53,17 +56,33 @@ async def record_call(
         bytes_in=bytes_in,
         billable_units=billable_units,
         error=error[:2000],
+        input_text=stored_text(input_body),
+        output_text=stored_text(output_body),
+        bytes_out=len(output_body),
     )
+    return row.pk
+
+
+async def add_bytes_out(row_id: int, sent: int) -> None:
+    await RequestLog.objects.filter(pk=row_id).aupdate(bytes_out=F("bytes_out") + sent)
 
 
 async def record_follow_up(
-    row: RequestLog | None, target: Target, *, status: int, bytes_out: int, billable: float | None
+    row: RequestLog | None, target: Target, *, status: int, answer: bytes, billable: float | None
 ) -> None:
     if row is None:
         return
-    changes: dict = {"follow_ups": F("follow_ups") + 1}
-    if target.action == "result" and status == 200:
-        changes |= {"state": "COMPLETED", "bytes_out": F("bytes_out") + bytes_out}
+    changes: dict = {"follow_ups": F("follow_ups") + 1, "bytes_out": F("bytes_out") + len(answer)}
+    if target.action == "status" and (state := queue_state_of(answer)):
+        changes["state"] = state
+        if state != "IN_QUEUE" and row.queue_ms is None:
+            # As seen by the caller's polls: the first answer that left the queue.
+            waited = timezone.now() - row.created
+            changes["queue_ms"] = int(waited.total_seconds() * 1000)
+    elif target.action == "result" and status == 200:
+        changes["state"] = "COMPLETED"
+        if answer:
+            changes["output_text"] = stored_text(answer)
         if billable is not None:
             changes["billable_units"] = billable
     elif target.action == "cancel" and status < 400:
@@ -71,12 +90,29 @@ async def record_follow_up(
     await RequestLog.objects.filter(pk=row.pk).aupdate(**changes)
 
 
+def stored_text(body: bytes) -> str:
+    if not body:
+        return ""
+    text = body[: STORED_TEXT_LIMIT + 1].decode("utf-8", errors="replace")
+    return text if len(text) <= STORED_TEXT_LIMIT else text[:STORED_TEXT_LIMIT] + "…"
+
+
+def _json(body: bytes):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def queue_state_of(body: bytes) -> str:
+    data = _json(body) if body else None
+    value = data.get("status") if isinstance(data, dict) else None
+    return value if value in ("IN_QUEUE", "IN_PROGRESS", "COMPLETED") else ""
+
+
 def request_id_of(body: bytes) -> str:
     """fal's request id in a queue submit answer, '' when there is none."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
+    data = _json(body)
     value = data.get("request_id") if isinstance(data, dict) else None
     return str(value)[:100] if value else ""
 
