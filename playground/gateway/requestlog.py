@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
 from playground.gateway.callers import Caller
 from playground.gateway.models import STORED_TEXT_LIMIT, RequestLog
 from playground.gateway.targets import Kind, Target
+
+log = logging.getLogger(__name__)
 
 
 async def owned_row(caller: Caller, request_id: str) -> RequestLog | None:
@@ -122,3 +127,43 @@ def billable_units(header: str) -> float | None:
         return float(header) if header else None
     except ValueError:
         return None
+
+
+def record_playground_run(generation: Any) -> None:
+    """A finished playground run, as one row of the same log (DESIGN.md: one log for all
+    traffic). Never stops the run from finishing: a failed write is only logged."""
+    try:
+        RequestLog.objects.create(**_playground_fields(generation))
+    except DatabaseError:
+        log.exception("could not log generation %s", generation.pk)
+
+
+def _playground_fields(generation: Any) -> dict[str, Any]:
+    from playground.jobs.models import Mode, Status
+
+    error = generation.error or {}
+    sent = generation.submitted or generation.created
+    finished = generation.finished or timezone.now()
+    waited = generation.started - sent if generation.started and generation.submitted else None
+    body = json.dumps(generation.input).encode()
+    output = json.dumps(generation.output).encode() if generation.output is not None else b""
+    return {
+        "user_id": generation.owner_id,
+        "team_id": generation.team_id,
+        "entrance": "playground",
+        "kind": "submit" if generation.mode == Mode.QUEUE else "run",
+        "endpoint_id": generation.endpoint_id,
+        "request_id": generation.fal_request_id,
+        "method": "POST",
+        "status": error.get("status_code")
+        or (200 if generation.status == Status.COMPLETED else None),
+        "state": generation.status.upper(),
+        "latency_ms": max(int((finished - sent).total_seconds() * 1000), 0),
+        "queue_ms": int(waited.total_seconds() * 1000) if waited else None,
+        "bytes_in": len(body),
+        "bytes_out": len(output),
+        "error": str(error.get("message", ""))[:2000],
+        "input_text": stored_text(body),
+        "output_text": stored_text(output),
+        "created": generation.created,
+    }

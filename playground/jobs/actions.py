@@ -140,7 +140,7 @@ def finish_generation(
     payload: dict[str, Any] = {"status": status}
     if error:
         payload["error"] = error
-    return update_generation(
+    events = update_generation(
         generation=generation,
         events=[(EventKind.STATUS, payload)],
         status=status,
@@ -154,6 +154,10 @@ def finish_generation(
         notify_after=notify_after,
         first_seq=first_seq,
     )
+    from playground.gateway.requestlog import record_playground_run
+
+    record_playground_run(generation)  # the gateway's log covers playground runs too
+    return events
 
 
 def change_message(
