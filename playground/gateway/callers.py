@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
@@ -41,26 +40,22 @@ class Refused(Exception):
         return answer
 
 
-async def identify(request: HttpRequest) -> Caller:
+def identify(request: HttpRequest) -> Caller:
     """The caller, or Refused (401 without credentials, 403 for a session write without
-    a valid CSRF token)."""
+    a valid CSRF token). Synchronous: the gateway checks everything in one database hop."""
     header = request.headers.get("Authorization", "")
     if header:
-        token = await sync_to_async(tokens.holder_of)(credential(header))
+        token = tokens.holder_of(credential(header))
         if token is None:
             raise Refused("Unknown, expired or revoked access token.", 401)
         return Caller(user_id=token.user_id, token=token)
-    user = await request.auser()
+    user = request.user
     if not user.is_authenticated:
         raise Refused(
             "Sign in, or send a personal access token as 'Authorization: Key <token>'.", 401
         )
-    if request.method not in SAFE_METHODS:
-        refusal = await sync_to_async(_csrf_refusal)(request)
-        if refusal is not None:
-            raise Refused(
-                "Browser calls with a session need the CSRF token (X-CSRFToken header).", 403
-            )
+    if request.method not in SAFE_METHODS and _csrf_refusal(request) is not None:
+        raise Refused("Browser calls with a session need the CSRF token (X-CSRFToken header).", 403)
     return Caller(user_id=user.pk)
 
 

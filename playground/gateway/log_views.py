@@ -121,7 +121,7 @@ async def api_requests(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
         return JsonResponse({"detail": "Only GET."}, status=405)
     try:
-        caller = await identify(request)
+        caller = await sync_to_async(identify)(request)
     except Refused as refusal:
         return refusal.response()
     try:

@@ -17,18 +17,17 @@ from playground.gateway.targets import Kind, Target
 log = logging.getLogger(__name__)
 
 
-async def owned_row(caller: Caller, request_id: str) -> RequestLog | None:
+def owned_row(caller: Caller, request_id: str) -> RequestLog | None:
     """The log row of `request_id` if this caller made it (through any entrance)."""
-    return await RequestLog.objects.filter(request_id=request_id, user_id=caller.user_id).afirst()
+    rows = RequestLog.objects.filter(request_id=request_id, user_id=caller.user_id)
+    return rows.order_by().only("pk", "created", "queue_ms").first()
 
 
-async def owns_generation(caller: Caller, request_id: str) -> bool:
+def owns_generation(caller: Caller, request_id: str) -> bool:
     """Playground runs: the person's own generation with that fal request id."""
     from playground.jobs.models import Generation
 
-    return await Generation.objects.filter(
-        fal_request_id=request_id, owner_id=caller.user_id
-    ).aexists()
+    return Generation.objects.filter(fal_request_id=request_id, owner_id=caller.user_id).exists()
 
 
 async def record_call(
