@@ -31,6 +31,7 @@ class Kind(StrEnum):
     REQUEST = "request"  # status, status stream, result or cancel of one request
     UPLOAD = "upload"  # storage initiate (single or multipart)
     TOKEN = "token"  # realtime token minting
+    REALTIME = "realtime"  # a relayed realtime WebSocket session (one log row per session)
 
 
 class TargetRefused(ValueError):
