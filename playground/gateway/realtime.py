@@ -16,17 +16,17 @@ Who may connect:
 - Playground's own pages: the signed-in session, same origin only (the Origin check of
   every browser WebSocket route, asgi.py).
 
-Refusals arrive as close codes once the socket opened: 4401 (no, unknown, expired or
-revoked token; no session), 4403 (not a fal realtime app path, no fal key, fal refused the
-key), 4400 (malformed path), 4413 (a frame over the limit), 4502/4504 (fal unreachable, or
-not answering). A session without a token from another origin (or none) is refused at the
-handshake (HTTP 403). When either side closes, so does the other.
+Refusals arrive as an `x-fal-error` text frame saying why, then a close code: 4401 (no,
+unknown, expired or revoked token; no session), 4403 (not a fal realtime app path, no fal
+key, fal refused the key), 4400 (malformed path), 4413 (a frame over the limit), 4502/4504
+(fal unreachable, or not answering). A session without a token from another origin (or
+none) is refused at the handshake (HTTP 403). When either side closes, so does the other.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import json
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -53,7 +53,6 @@ from playground.localfal.auth import credential
 from playground.realtime.frames import MAX_FRAME_BYTES
 from playground.realtime.relay import safe_text
 
-log = logging.getLogger(__name__)
 ROUTE_PREFIX = "/gateway/fal"
 SUBPROTOCOL = "playground-gateway"
 MAX_BUFFERING = 60  # fal's own `max_buffering` query, passed on within these bounds
@@ -69,6 +68,18 @@ class Close:
     TOO_BIG = 4413
     UPSTREAM = 4502
     UPSTREAM_TIMEOUT = 4504
+
+
+# The gateway's own refusals, as fal says its errors (`x-fal-error`), just before the close:
+# daphne drops close reasons, and fal's clients already read these frames.
+ERRORS = {
+    Close.MALFORMED: "BAD_REQUEST",
+    Close.UNAUTHORIZED: "UNAUTHORIZED",
+    Close.FORBIDDEN: "FORBIDDEN",
+    Close.TOO_BIG: "FRAME_TOO_LARGE",
+    Close.UPSTREAM: "UPSTREAM_UNAVAILABLE",
+    Close.UPSTREAM_TIMEOUT: "UPSTREAM_TIMEOUT",
+}
 
 
 class Refused(Exception):
@@ -151,12 +162,12 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
             target = target_of(self.scope)
         except TargetRefused as refusal:
             code = Close.MALFORMED if refusal.status == 400 else Close.FORBIDDEN
-            await self._close(code, str(refusal))
+            await self._refuse(code, str(refusal))
             return
         try:
             caller, key = await database_sync_to_async(admit)(self.scope)
         except Refused as refusal:
-            await self._close(refusal.code, str(refusal))
+            await self._refuse(refusal.code, str(refusal))
             return
         await self._open(caller, key, target)
 
@@ -181,7 +192,7 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
             error=self.traffic.error,
         )
         if self.upstream is None:
-            await self._close(code, self.traffic.error)
+            await self._refuse(code, self.traffic.error)
             await self._finish()
             return
         self.pump = asyncio.create_task(self._pump(self.upstream))
@@ -209,7 +220,7 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
         size = len(data) if isinstance(data, bytes) else len(data.encode())
         if size > MAX_FRAME_BYTES:
             self.traffic.error = f"A frame from the caller was over {MAX_FRAME_BYTES} bytes."
-            await self._close(Close.TOO_BIG, "Frame too big.")
+            await self._refuse(Close.TOO_BIG, self.traffic.error)
             await self._finish()
             return
         try:
@@ -236,7 +247,9 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
         code, reason = upstream.close_code, safe_text(upstream.close_reason or "", self.key)
         if code == 1009:
             self.traffic.error = f"fal sent a frame over {MAX_FRAME_BYTES} bytes."
-            code = Close.TOO_BIG
+            await self._refuse(Close.TOO_BIG, self.traffic.error)
+            await self._finish()
+            return
         elif code not in UPSTREAM_CODES_PASSED:
             self.traffic.error = self.traffic.error or f"fal's socket ended (code {code})."
             code = Close.UPSTREAM
@@ -252,6 +265,12 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         await self._finish()
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        """Close for the gateway's own reason, said first in an `x-fal-error` frame."""
+        error = {"type": "x-fal-error", "error": ERRORS[code], "reason": reason}
+        await self.send(text_data=json.dumps(error))
+        await self._close(code, reason)
 
     async def _close(self, code: int, reason: str) -> None:
         await self.close(code=code, reason=reason.encode()[:120].decode(errors="ignore"))
