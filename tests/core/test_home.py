@@ -136,3 +136,20 @@ def test_the_dashboard_shows_my_latest_generations_in_few_queries(
     assert html.count('class="dash-latest__item"') == 12
     assert "mine 14" in html and "not mine" not in html
     assert "Your generations will appear here" not in html
+
+
+def test_home_page_says_the_gateway_is_not_there_yet(client):
+    html = client.get(reverse("home")).content.decode()
+
+    gateway_card = html[html.index("Gateway") :][:400]
+    assert "Coming soon" in gateway_card
+    assert "Not available yet" in gateway_card
+
+
+def test_readme_does_not_promise_a_gateway_that_is_not_built():
+    from django.conf import settings
+
+    readme = (settings.BASE_DIR / "README.md").read_text()
+
+    assert "Playground is also a gateway" not in readme
+    assert "Coming soon, not in this version yet" in readme
