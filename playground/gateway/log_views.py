@@ -3,6 +3,7 @@ request's detail, and the same rows as JSON for scripts (token or session)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
@@ -113,7 +114,16 @@ def request_detail(request: HttpRequest, row_id: int) -> HttpResponse:
     )
     if row is None:
         raise Http404("No such request")
-    return render(request, "gateway/detail.html", {"row": row})
+    context = {"row": row, "input": _pretty(row.input_text), "output": _pretty(row.output_text)}
+    return render(request, "gateway/detail.html", context)
+
+
+def _pretty(text: str) -> str:
+    """JSON indented for reading; anything else (a cut-off body) as it was stored."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 async def api_requests(request: HttpRequest) -> HttpResponse:

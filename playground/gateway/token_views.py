@@ -44,11 +44,13 @@ class TokenForm(forms.Form):
         return timezone.now() + timedelta(days=int(days)) if days else None
 
 
+NEW_TOKEN_KEY = "gateway_new_token"
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def tokens_page(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None, user=request.user)
-    minted = None
     if request.method == "POST" and form.is_valid():
         try:
             minted = tokens.mint(
@@ -60,14 +62,17 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
         except tokens.TokenRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            form = TokenForm(user=request.user)
+            # Post/redirect/get, so a reload cannot make a second token; the secret rides
+            # in the session to the next page view only, then it is gone.
+            request.session[NEW_TOKEN_KEY] = {"id": minted.token.pk, "secret": minted.secret}
+            return redirect("gateway:tokens")
     listed = AccessToken.objects.filter(user=request.user).select_related("team")
     return render(
         request,
         "gateway/tokens.html",
         {
             "form": form,
-            "minted": minted,
+            "new_secret": request.session.pop(NEW_TOKEN_KEY, {}).get("secret", ""),
             "tokens": listed,
             "proxy_url": request.build_absolute_uri("/api/fal/proxy"),
             "route_url": request.build_absolute_uri("/gateway/fal"),

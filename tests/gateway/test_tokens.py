@@ -91,12 +91,14 @@ def test_the_command_explains_bad_arguments(alice, args, message):
 
 def test_the_settings_page_shows_a_new_token_once(client_alice):
     created = client_alice.post("/accounts/tokens/", {"label": "staging app", "expires": "30"})
+    shown = client_alice.get("/accounts/tokens/")
     again = client_alice.get("/accounts/tokens/")
 
     token = AccessToken.objects.get()
-    secret_shown = created.context["minted"].secret
-    assert created.status_code == 200
-    assert secret_shown in created.content.decode()
+    secret_shown = shown.context["new_secret"]
+    assert created.status_code == 302  # a reload of the next page makes no second token
+    assert tokens.holder_of(secret_shown) == token
+    assert secret_shown in shown.content.decode()
     assert secret_shown not in again.content.decode()
     assert f"…{token.last4}" in again.content.decode()
     assert "staging app" in again.content.decode()
