@@ -152,7 +152,7 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
     upstream: ClientConnection | None = None
     pump: asyncio.Task | None = None
     row_id: int | None = None
-    finished = False
+    finishing: asyncio.Future | None = None
 
     async def connect(self) -> None:
         offered = SUBPROTOCOL in self.scope.get("subprotocols", [])
@@ -214,7 +214,7 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
         return min(max(value, 1), MAX_BUFFERING)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.upstream is None or self.finished:
+        if self.upstream is None or self.finishing is not None:
             return
         data: str | bytes = bytes_data if bytes_data is not None else (text_data or "")
         size = len(data) if isinstance(data, bytes) else len(data.encode())
@@ -276,12 +276,15 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
         await self.close(code=code, reason=reason.encode()[:120].decode(errors="ignore"))
 
     async def _finish(self) -> None:
-        """Both sockets closed, the session's traffic on its row; once."""
-        if self.finished:
-            return
-        self.finished = True
+        """Both sockets closed, the session's traffic on its row; once, whichever side
+        ended first, and never cut short: the caller's disconnect waits for it."""
+        if self.finishing is None:
+            self.finishing = asyncio.ensure_future(self._wind_up(asyncio.current_task()))
+        await asyncio.shield(self.finishing)
+
+    async def _wind_up(self, ended_by: asyncio.Task | None) -> None:
         pump, self.pump = self.pump, None
-        if pump is not None and pump is not asyncio.current_task():
+        if pump is not None and pump is not ended_by:
             pump.cancel()
         upstream, self.upstream = self.upstream, None
         if upstream is not None:
@@ -296,7 +299,7 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
                 bytes_in=traffic.bytes_in,
                 bytes_out=traffic.bytes_out,
                 error=traffic.error[:2000],
-                state="COMPLETED" if not traffic.error else "FAILED",
+                state="FAILED" if traffic.error else "COMPLETED",
             )
 
 

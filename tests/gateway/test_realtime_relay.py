@@ -129,6 +129,9 @@ async def test_the_caller_never_sees_a_fal_token_or_key(emulator, alice_token, m
         data = data if isinstance(data, bytes) else data.encode()
         assert not any(secret in data for secret in secrets)
     assert json.loads(frames[-1])["type"] == "x-fal-error"
+    await communicator.disconnect()
+    [row] = await sync_to_async(rows)()
+    assert row.follow_ups == 5 and row.state == "COMPLETED" and not row.error
 
 
 async def test_a_browser_app_sends_the_token_as_a_subprotocol(emulator, alice_token):
@@ -355,3 +358,29 @@ def _live_token() -> str:
 
     user = get_user_model().objects.create_user("dora", password="pw")
     return tokens.mint(user).secret
+
+
+async def test_a_team_token_mints_with_the_team_key_and_fal_refusing_it_closes_4403(
+    alice, team, settings, monkeypatch
+):
+    from playground.gateway import realtime
+    from tests.jobs.test_team_runs import RecordKeys, credential
+
+    settings.FAL_MODE, settings.FAL_KEY = "fal", "server-key-0000"
+    await sync_to_async(credential)("team-key-5678", team=team)
+    await sync_to_async(credential)("alice-key-1234", user=alice)
+    secret = (await sync_to_async(tokens.mint)(alice, team=team)).secret
+    transport = RecordKeys()  # fal answers 401 to the token request
+    original = realtime.client_from_settings
+    monkeypatch.setattr(
+        realtime, "client_from_settings", lambda key: original(key=key, transport=transport)
+    )
+    communicator, connected, _ = await connect(headers=[key_header(secret)])
+    assert connected
+    said = json.loads(await communicator.receive_from())
+    assert said["error"] == "FORBIDDEN" and "team-key" not in said["reason"]
+    assert await closed_with(communicator) == 4403
+    assert transport.keys == ["Key team-key-5678"]
+    await communicator.disconnect()
+    [row] = await sync_to_async(rows)()
+    assert row.team_id == team.pk and row.status == 401 and row.state == "FAILED"
