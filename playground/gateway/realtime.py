@@ -41,6 +41,7 @@ from websockets.exceptions import ConnectionClosed
 
 from playground.accounts.credentials import NoFalKey
 from playground.fal.config import client_from_settings
+from playground.fal.endpoints import EndpointId, InvalidEndpointId
 from playground.fal.errors import FalAuthError, FalError, FalHTTPError, FalTimeoutError
 from playground.fal.realtime import open_socket, realtime_url
 from playground.gateway import requestlog, targets, tokens
@@ -57,6 +58,7 @@ ROUTE_PREFIX = "/gateway/fal"
 SUBPROTOCOL = "playground-gateway"
 MAX_BUFFERING = 60  # fal's own `max_buffering` query, passed on within these bounds
 OPEN_TIMEOUT = 10.0
+NOT_REALTIME = "Only fal realtime apps (owner/app[/path]/realtime) are relayed."
 # A server may only send 1000 or 3000-4999 (autobahn, under daphne, refuses the rest).
 UPSTREAM_CODES_PASSED = frozenset({1000, *range(3000, 5000)})
 
@@ -108,9 +110,17 @@ def target_of(scope: dict[str, Any]) -> Target:
     as sent, escapes kept); TargetRefused unless it is a model path ending in /realtime."""
     raw = scope.get("raw_path") or scope["path"].encode()
     path = raw.decode("latin-1").partition("?")[0]
+    if not path.startswith(f"{ROUTE_PREFIX}/"):
+        raise TargetRefused("Malformed path.", 400)
     target = targets.parse(f"https://{Host.RUN}{path[len(ROUTE_PREFIX) :]}")
     if target.kind is not Kind.RUN or not target.path.endswith("/realtime"):
-        raise TargetRefused("Only fal realtime apps (owner/app/.../realtime) are relayed.", 403)
+        raise TargetRefused(NOT_REALTIME, 403)
+    try:  # the app id the token is minted for must be exactly the path relayed
+        same = EndpointId.parse(target.endpoint_id).full == target.endpoint_id
+    except InvalidEndpointId:
+        same = False
+    if not same:
+        raise TargetRefused(NOT_REALTIME, 403)
     return replace(target, query="", kind=Kind.REALTIME)
 
 

@@ -235,6 +235,10 @@ async def test_a_bad_token_as_a_subprotocol_is_closed_4401(emulator):
         ("/gateway/fal/fal-ai/lcm/requests/abc/realtime", None, 4403),
         ("/gateway/fal/@evil.example/x/realtime", None, 4403),
         ("/gateway/fal/fal-ai//realtime", None, 4403),
+        ("/gateway/fal/fal-ai/a~b/realtime", None, 4403),  # fal's app ids have no ~
+        ("/gateway/fal/_owner/app/realtime", None, 4403),
+        ("/gateway/fal//evil.example/x/realtime", None, 4403),
+        ("/gateway/fal/fal-ai/x/realtime", b"//gateway/fal/fal-ai/x/realtime", 4400),
         ("/gateway/fal/fal-ai/x\\y/realtime", None, 4400),
         ("/gateway/fal/fal-ai/\uff45vil/realtime", None, 4400),
         ("/gateway/fal/fal-ai/x y/realtime", None, 4400),
