@@ -388,3 +388,18 @@ async def test_a_team_token_mints_with_the_team_key_and_fal_refusing_it_closes_4
     await communicator.disconnect()
     [row] = await sync_to_async(rows)()
     assert row.team_id == team.pk and row.status == 401 and row.state == "FAILED"
+
+
+@pytest.mark.parametrize("via", ["subprotocol", "header"])
+async def test_a_bogus_token_does_not_let_another_site_ride_the_session(emulator, alice, via):
+    cookie = (b"cookie", await sync_to_async(session_cookie)(alice))
+    bogus = "pgt_" + "b" * 43
+    headers = [(b"origin", b"https://evil.example"), cookie]
+    if via == "header":
+        headers.append(key_header(bogus))
+    communicator, connected, _ = await connect(
+        headers=headers, subprotocols=[SUBPROTOCOL, bogus] if via == "subprotocol" else None
+    )
+    assert connected
+    assert await closed_with(communicator) == 4401
+    assert await sync_to_async(rows)() == []
