@@ -108,7 +108,7 @@ def admit(request: HttpRequest, target: Target) -> tuple[Caller, str, RequestLog
     if request.method not in METHODS[target.kind]:
         raise Refused(f"{request.method} is not how fal's {target.kind} calls are made.", 405)
     try:
-        key, own_key = _fal_key_for(caller)
+        key, own_key = fal_key_for(caller)
     except NoFalKey as exc:
         raise Refused(str(exc), 403) from None
     if target.kind is not Kind.REQUEST:
@@ -121,7 +121,7 @@ def admit(request: HttpRequest, target: Target) -> tuple[Caller, str, RequestLog
     return caller, key, row
 
 
-def _fal_key_for(caller: Caller) -> tuple[str, bool]:
+def fal_key_for(caller: Caller) -> tuple[str, bool]:
     """The fal key to inject (team > personal > server, or the emulator's), and whether
     it is the caller's own (then fal itself keeps other people's requests apart)."""
     key = resolve_fal_key(caller.user_id, caller.team_id)

@@ -46,7 +46,7 @@ from playground.fal.errors import FalAuthError, FalError, FalHTTPError, FalTimeo
 from playground.fal.realtime import open_socket, realtime_url
 from playground.gateway import requestlog, targets, tokens
 from playground.gateway.callers import Caller
-from playground.gateway.engine import _fal_key_for
+from playground.gateway.engine import fal_key_for
 from playground.gateway.models import Entrance, RequestLog
 from playground.gateway.targets import Host, Kind, Target, TargetRefused
 from playground.lib.channels import NO_CHANNEL_LAYER
@@ -139,7 +139,7 @@ def admit(scope: dict[str, Any]) -> tuple[Caller, str]:
             raise Refused("Sign in, or send a personal access token.", Close.UNAUTHORIZED)
         caller = Caller(user_id=user.pk)
     try:
-        key, _ = _fal_key_for(caller)
+        key, _ = fal_key_for(caller)
     except NoFalKey as exc:
         raise Refused(str(exc), Close.FORBIDDEN) from None
     return caller, key
