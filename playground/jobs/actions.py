@@ -167,7 +167,7 @@ def finish_generation(
     if error:
         payload["error"] = error
     more = {"media_kind": media_kind} if media_kind is not None else {}
-    return update_generation(
+    events = update_generation(
         generation=generation,
         events=[(EventKind.STATUS, payload)],
         status=status,
@@ -182,6 +182,10 @@ def finish_generation(
         first_seq=first_seq,
         **more,
     )
+    from playground.gateway.requestlog import record_playground_run
+
+    record_playground_run(generation)  # the gateway's log covers playground runs too
+    return events
 
 
 def change_message(
