@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from playground.catalog.views import add, browse, model, uploads
+from playground.catalog.views import add, browse, model, sendto, uploads
 
 app_name = "catalog"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("models/<path:endpoint_id>/payload", model.payload, name="payload"),
     path("models/<path:endpoint_id>/", model.model_page, name="model"),
     path("uploads/", uploads.upload, name="upload"),
+    path("send-to/", sendto.send_to_menu, name="send_to"),
 ]

@@ -200,9 +200,13 @@ def page_of(rows: QuerySet, filters: Filters, size: int | None = None) -> Page:
 def annotate_card(generation: Generation) -> None:
     """What a card shows, worked out once in Python: templates re-evaluating
     `generation.assets.all` per use would clone a queryset each time (40 cards a page)."""
-    assets = list(generation.assets.all())
-    generation.first_asset = assets[0] if assets else None
-    generation.asset_count = len(assets)
+    from playground.jobs.pictures import split
+
+    shown = split(generation, list(generation.assets.all()))
+    generation.first_asset = shown.outputs[0] if shown.outputs else None
+    generation.asset_count = len(shown.outputs)
+    # An edit or a realtime frame: its input picture, small, on the output.
+    generation.input_picture = shown.inputs[0] if shown.inputs else None
     generation.card_title = card_title(generation)
 
 

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from playground.catalog.models import Endpoint
+from playground.jobs import live
 from playground.jobs.models import (
     ACTIVE,
     EventKind,
@@ -65,6 +66,7 @@ def submit_generation(
         )
         record_event(generation=generation, kind=EventKind.STATUS, payload={"status": "pending"})
     transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))
+    transaction.on_commit(lambda: live.notify_owner(generation))
     return generation
 
 
@@ -124,6 +126,29 @@ def update_generation(
             )
     if notify_after:
         transaction.on_commit(lambda: notify(generation, change_message(generation, created)))
+        if "status" in fields:
+            transaction.on_commit(lambda: live.notify_owner(generation))
+    return created
+
+
+def record_partial(
+    *,
+    generation: Generation,
+    data: Any,
+    notify_after: bool = True,
+    first_seq: int | None = None,
+) -> list[GenerationEvent]:
+    """A streaming run's latest partial output. Only the newest is ever shown (a text so
+    far, a preview), so the ones before it are dropped: an answer streamed word by word
+    keeps one copy of its text, not one per word."""
+    with transaction.atomic():
+        created = update_generation(
+            generation=generation,
+            events=[(EventKind.PARTIAL, {"data": data})],
+            notify_after=notify_after,
+            first_seq=first_seq,
+        )
+        generation.events.filter(kind=EventKind.PARTIAL, seq__lt=created[0].seq).delete()
     return created
 
 
@@ -142,7 +167,7 @@ def finish_generation(
     if error:
         payload["error"] = error
     more = {"media_kind": media_kind} if media_kind is not None else {}
-    return update_generation(
+    events = update_generation(
         generation=generation,
         events=[(EventKind.STATUS, payload)],
         status=status,
@@ -157,6 +182,10 @@ def finish_generation(
         first_seq=first_seq,
         **more,
     )
+    from playground.gateway.requestlog import record_playground_run
+
+    record_playground_run(generation)  # the gateway's log covers playground runs too
+    return events
 
 
 def change_message(

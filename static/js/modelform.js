@@ -115,6 +115,7 @@
   }
 
   function showPayload(status, body) {
+    if (status === 200 && body.errors) status = 422; // a draft that needs attention (not a failure)
     if (body.code) showCode(body.code);
     if (body.input) showInput(body.input);
     if (status === 200) {

@@ -106,10 +106,10 @@ def test_without_a_schema_the_model_page_is_one_json_editor(signed_in):
 
     payload = reverse("catalog:payload", args=[COMFY])
     ok = signed_in.post(payload, {"__input__": '{"workflow": {"nodes": 3}}'})
-    assert ok.status_code == 200
+    assert ok.status_code == 200 and "errors" not in ok.json()
     assert ok.json()["input"] == {"workflow": {"nodes": 3}}
     not_object = signed_in.post(payload, {"__input__": "[1, 2]"})
-    assert not_object.status_code == 422
+    assert not_object.status_code == 200  # a draft that needs attention, not a failed request
     assert "Enter a JSON object" in not_object.json()["errors"]["__input__"][0]
     broken = signed_in.post(payload, {"__input__": "{nope"})
     assert broken.json()["errors"]["__input__"] == ["Enter valid JSON."]

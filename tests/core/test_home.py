@@ -138,18 +138,18 @@ def test_the_dashboard_shows_my_latest_generations_in_few_queries(
     assert "Your generations will appear here" not in html
 
 
-def test_home_page_says_the_gateway_is_not_there_yet(client):
+def test_home_page_describes_the_gateway_and_what_is_still_coming(client):
     html = client.get(reverse("home")).content.decode()
 
-    gateway_card = html[html.index("Gateway") :][:400]
-    assert "Coming soon" in gateway_card
-    assert "Not available yet" in gateway_card
+    gateway_card = html[html.index("Gateway") :][:500]
+    assert "personal token" in gateway_card
+    assert "Usage charts and rate limits" in gateway_card and "Coming soon" in gateway_card
 
 
-def test_readme_does_not_promise_a_gateway_that_is_not_built():
+def test_readme_documents_the_gateway_and_promises_no_usage_charts_yet():
     from django.conf import settings
 
     readme = (settings.BASE_DIR / "README.md").read_text()
 
-    assert "Playground is also a gateway" not in readme
-    assert "Coming soon, not in this version yet" in readme
+    assert "## Gateway" in readme and "/api/fal/proxy" in readme
+    assert "Coming soon, not in this version yet: usage charts" in readme

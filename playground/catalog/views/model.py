@@ -69,8 +69,12 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
 
 @require_POST
 def payload(request: HttpRequest, endpoint_id: str) -> JsonResponse:
-    """Form fields (or a JSON `{"input": ...}` body) -> 200 `{"input", "code"}`, or
-    422 `{"errors": {path: [...]}}`; 400 for unreadable bodies, 404 for unknown models."""
+    """Form fields (or a JSON `{"input": ...}` body) -> 200 `{"input", "code"}`.
+
+    Form fields are a draft the page checks as the person types (and once on load): what
+    still needs attention comes back as 200 `{"errors": {path: [...]}, "input", "code"}`, so
+    an empty new form is no failed request in the browser console. A JSON input to apply is
+    refused with 422 `{"errors": ...}`; 400 for unreadable bodies, 404 for unknown models."""
     if not request.user.is_authenticated:
         return _errors("Log in to continue.", status=403)
     endpoint = Endpoint.objects.by_endpoint_id(endpoint_id)
@@ -92,7 +96,7 @@ def _payload_from_form(request: HttpRequest, endpoint: Endpoint) -> JsonResponse
     decoded = formgen.decode(endpoint.input_schema, posted)
     body = {"input": decoded.input, "code": code_samples(endpoint.endpoint_id, decoded.input)}
     if decoded.errors:
-        return JsonResponse({"errors": decoded.errors, **body}, status=422)
+        return JsonResponse({"errors": decoded.errors, **body})
     return JsonResponse(body)
 
 

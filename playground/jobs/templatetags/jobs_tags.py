@@ -65,3 +65,11 @@ def breakable(name: Any) -> str:
     and nowhere else, so a narrow column never splits it mid-word."""
     parts = [conditional_escape(part) for part in str(name).split("_")]
     return mark_safe("_<wbr>".join(parts))
+
+
+@register.simple_tag
+def inputs_and_outputs(generation: Any, assets: Any) -> Any:
+    """Input pictures (shown first) and output assets of a generation: jobs/pictures.py."""
+    from playground.jobs.pictures import split
+
+    return split(generation, list(assets or []))
