@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from playground.jobs import seeds
 from playground.jobs.models import Generation, MediaAsset
 from playground.lib.images import ImageTooLarge, open_image
 from playground.lib.serving import in_thread
@@ -64,9 +65,7 @@ def metadata(generation: Generation) -> dict[str, Any]:
 
 
 def seed_of(generation: Generation) -> Any:
-    output = generation.output if isinstance(generation.output, dict) else {}
-    inputs = generation.input if isinstance(generation.input, dict) else {}
-    return output.get("seed", inputs.get("seed"))
+    return seeds.seed_of(generation)
 
 
 def _iso(moment: Any) -> str | None:
@@ -86,7 +85,9 @@ def png_with_parameters(asset: MediaAsset) -> bytes | None:
     from PIL import PngImagePlugin, UnidentifiedImageError
 
     info = PngImagePlugin.PngInfo()
-    info.add_text(PNG_KEY, json.dumps(asset.generation.input, ensure_ascii=False))
+    # With the seed that made it, so the parameters reproduce the picture.
+    parameters = seeds.input_with_used_seed(asset.generation)
+    info.add_text(PNG_KEY, json.dumps(parameters, ensure_ascii=False))
     info.add_text("generation", str(asset.generation.code))
     info.add_text("model", asset.generation.endpoint_id)
     try:

@@ -45,3 +45,11 @@ def output_text(output: Any) -> str:
         if isinstance(output.get(key), str):
             return output[key]
     return ""
+
+
+@register.simple_tag
+def run_seed(generation: Any) -> Any:
+    """The seed that made `generation` (its result's, else the one sent), or None."""
+    from playground.jobs.seeds import seed_of
+
+    return seed_of(generation)
