@@ -34,6 +34,8 @@
     var input = field.querySelector("[data-seed-input]");
     input.value = seed;
     field.querySelector("[data-seed-lock]").setAttribute("aria-pressed", "true");
+    var advanced = field.closest("details");
+    if (advanced) advanced.open = true; // show where the seed went
     fire(input);
     return true;
   }

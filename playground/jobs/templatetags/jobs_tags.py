@@ -32,7 +32,11 @@ def log_lines(lines: list[dict[str, Any]]) -> str:
 @register.simple_tag
 def progress_bar(generation: Any, progress: float | None, oob: bool = False) -> str:
     return fragments.progress_html(
-        code=generation.code, active=generation.is_active, progress=progress, oob=oob
+        code=generation.code,
+        active=generation.is_active,
+        progress=progress,
+        oob=oob,
+        status=generation.status,
     )
 
 
@@ -53,3 +57,11 @@ def run_seed(generation: Any) -> Any:
     from playground.jobs.seeds import seed_of
 
     return seed_of(generation)
+
+
+@register.simple_tag
+def wall_seconds(generation: Any) -> float | None:
+    """From the click on Run to the end, queue wait included (None while it goes on)."""
+    if not generation.finished:
+        return None
+    return max(0.0, (generation.finished - generation.created).total_seconds())
