@@ -6,10 +6,12 @@ from django.conf import settings
 from django.urls import path
 
 from playground.jobs.consumers import GenerationConsumer
+from playground.jobs.runs_live import RunsConsumer
 from playground.realtime.consumers import RealtimeConsumer
 
 websocket_urlpatterns: list = [
     path("ws/generations/<uuid:code>/", GenerationConsumer.as_asgi()),
+    path("ws/runs/", RunsConsumer.as_asgi()),
     path("ws/realtime/<path:endpoint_id>/", RealtimeConsumer.as_asgi()),
 ]
 

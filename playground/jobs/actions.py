@@ -28,6 +28,7 @@ from playground.jobs.models import (
     Mode,
     Visibility,
 )
+from playground.jobs.runs_live import notify_runs, runs_group, runs_message
 from playground.jobs.seeds import with_seed
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def submit_generation(
         )
         record_event(generation=generation, kind=EventKind.STATUS, payload={"status": "pending"})
     transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))
+    transaction.on_commit(lambda: notify_runs(generation, created=True))
     return generation
 
 
@@ -170,6 +172,8 @@ def change_message(
     from playground.jobs.panel import render_increment
 
     message: dict[str, Any] = {"type": "generation.changed"}
+    if any(event.kind == EventKind.STATUS for event in events):
+        message["status"] = generation.status  # the Runs page hears of it (runs_live)
     html = render_increment(generation, events, with_status=with_status) if events else None
     if html is not None:
         message.update(html=html, from_seq=events[0].seq, to_seq=events[-1].seq)
@@ -181,6 +185,8 @@ async def notify_async(generation: Generation, message: dict[str, Any] | None = 
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(generation.group_name, message or {"type": "generation.changed"})
+        if message and "status" in message:
+            await layer.group_send(runs_group(generation.owner_id), runs_message(generation))
 
 
 def notify(generation: Generation, message: dict[str, Any] | None = None) -> None:
@@ -192,6 +198,8 @@ def notify(generation: Generation, message: dict[str, Any] | None = None) -> Non
         async_to_sync(layer.group_send)(
             generation.group_name, message or {"type": "generation.changed"}
         )
+        if message and "status" in message:
+            notify_runs(generation)
     except Exception:  # a dead channel layer must not fail a database write
         log.warning("could not notify watchers of %s", generation.code, exc_info=True)
 
