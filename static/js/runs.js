@@ -32,10 +32,25 @@
       list.insertBefore(row, list.firstElementChild);
       var empty = box.querySelector("[data-runs-empty]");
       if (empty) empty.remove();
+      offerModel(row.dataset.endpoint);
     } else {
       return;
     }
     if (window.htmx) window.htmx.process(row);
+  }
+
+  // A run of a model not run before: the Model filter offers it from now on.
+  function offerModel(endpoint) {
+    var select = document.querySelector(".runs-filters select[name=model]");
+    if (!select || !endpoint) return;
+    var known = Array.prototype.some.call(select.options, function (option) {
+      return option.value === endpoint;
+    });
+    if (known) return;
+    var option = document.createElement("option");
+    option.value = endpoint;
+    option.textContent = endpoint;
+    select.appendChild(option);
   }
 
   function refetch() {

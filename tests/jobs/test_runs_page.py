@@ -57,10 +57,11 @@ def test_filters_by_status_and_model(client_alice, alice):
     done = submit(alice, data={"prompt": "done"})
     finish(done)
     failed = submit(alice, SDXL, data={"prompt": "failed"})
-    finish(failed, Status.FAILED)
+    actions.finish_generation(generation=failed, status=Status.FAILED, error={"message": "Boom."})
     assert codes_in(client_alice.get(URL, {"status": "active"}).text) == [str(waiting.code)]
     assert codes_in(client_alice.get(URL, {"status": "completed"}).text) == [str(done.code)]
-    assert codes_in(client_alice.get(URL, {"model": SDXL}).text) == [str(failed.code)]
+    of_sdxl = client_alice.get(URL, {"model": SDXL}).text
+    assert codes_in(of_sdxl) == [str(failed.code)] and "Boom." in of_sdxl
     both = client_alice.get(URL, {"model": SDXL, "status": "completed"}).text
     assert codes_in(both) == [] and "No runs match" in both
     # Junk is ignored, never a 500.
