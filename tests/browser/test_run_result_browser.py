@@ -169,3 +169,16 @@ def test_notify_when_done_for_a_long_run_in_a_hidden_tab(signed_in):
     expect(page).to_have_title(f"✓ Done — {model}")
     notes = page.evaluate("window.__notes")
     assert notes == [{"title": f"✓ Done — {model}", "body": "slow one"}]
+
+
+def test_after_a_reload_the_inputs_of_the_run_shown_can_be_restored(signed_in):
+    page, base = signed_in
+    page.goto(f"{base}/models/{SCHNELL}/")
+    run_and_wait(page, "a lantern in fog")
+    page.reload()
+    prompt = page.get_by_role("textbox", name="Prompt", exact=True)
+    expect(prompt).to_have_value("")  # a fresh form...
+    expect(page.locator("#run-panel")).to_contain_text("a lantern in fog")  # ...beside the run
+    page.get_by_role("link", name="Restore inputs").click()
+    expect(prompt).to_have_value("a lantern in fog")
+    expect(page.get_by_role("link", name="Restore inputs")).to_have_count(0)

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from playground.accounts.teams import teams_with_right
@@ -66,7 +67,20 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         # A reload (or another device) shows the latest run again, live if still running.
         **latest_run_context(request.user, endpoint.endpoint_id),
     }
+    context["restore_url"] = _restore_url(context.get("generation"), start)
     return render(request, "catalog/model.html", context)
+
+
+def _restore_url(generation: Any, start: Start) -> str:
+    """Where "Restore inputs" leads when the run shown was made with other inputs than
+    the form shows (its seed aside: an unlocked seed is random on purpose); else ""."""
+    if generation is None or not isinstance(generation.input, dict):
+        return ""
+    shown = {k: v for k, v in json.loads(start.input_json).items() if k != "seed"}
+    used = {k: v for k, v in generation.input.items() if k != "seed"}
+    if shown == used:
+        return ""
+    return f"{reverse('catalog:model', args=[generation.endpoint_id])}?from={generation.code}"
 
 
 @require_POST
