@@ -56,3 +56,22 @@ def test_runs_appear_and_finish_live_and_filters_narrow_the_list(signed_in, brow
     )
     assert widest <= 390
     page.screenshot(path="test-artifacts/runs-phone.png", full_page=True)
+
+
+def test_a_run_waiting_in_the_queue_can_be_cancelled_from_the_runs_page(signed_in):
+    from tests.browser.test_run_browser import emulator_busy
+
+    page, base, _ = signed_in
+    with emulator_busy(base, seconds=30):
+        other = page.context.new_page()
+        other.goto(f"{base}/models/{SCHNELL}/")
+        other.fill("textarea[name=prompt]", "changed my mind")
+        other.locator("[data-run]").click()
+        other.locator("#run-panel .gen-status__position", has_text="in queue").wait_for()
+        page.goto(f"{base}/runs/?status=active")
+        row = page.locator(".run-row", has_text="changed my mind")
+        expect(row.locator(".gen-badge")).to_have_text("In queue")
+        row.get_by_role("button", name="Cancel").click()
+        expect(row.locator(".gen-badge")).to_have_text("Cancelled", timeout=30_000)
+        expect(row).to_contain_text("took")  # the wait counts
+        other.close()

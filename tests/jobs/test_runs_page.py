@@ -58,7 +58,10 @@ def test_filters_by_status_and_model(client_alice, alice):
     finish(done)
     failed = submit(alice, SDXL, data={"prompt": "failed"})
     actions.finish_generation(generation=failed, status=Status.FAILED, error={"message": "Boom."})
-    assert codes_in(client_alice.get(URL, {"status": "active"}).text) == [str(waiting.code)]
+    in_flight = client_alice.get(URL, {"status": "active"}).text
+    assert codes_in(in_flight) == [str(waiting.code)]
+    assert reverse("jobs:cancel", args=[waiting.code]) in in_flight  # in flight: cancellable
+    assert reverse("jobs:cancel", args=[done.code]) not in client_alice.get(URL).text
     assert codes_in(client_alice.get(URL, {"status": "completed"}).text) == [str(done.code)]
     of_sdxl = client_alice.get(URL, {"model": SDXL}).text
     assert codes_in(of_sdxl) == [str(failed.code)] and "Boom." in of_sdxl
