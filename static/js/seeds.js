@@ -61,7 +61,11 @@
     page.addEventListener("click", function (event) {
       var button = event.target.closest("[data-use-seed]");
       if (!button || !useSeed(form, button.dataset.useSeed)) return;
-      button.textContent = "Seed locked in the form";
+      var label = button.textContent;
+      button.textContent = "Locked in the form";
+      setTimeout(function () {
+        button.textContent = label;
+      }, 2000);
       var input = form.querySelector("[data-seed-input]");
       if (input) input.focus({ preventScroll: false });
     });

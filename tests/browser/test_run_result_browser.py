@@ -50,6 +50,7 @@ def test_random_stays_random_and_use_this_seed_pins_the_seed_of_the_result(signe
 
     panel.get_by_role("button", name="Use this seed").click()
     expect(seed_box).to_have_value(str(used))
+    page.screenshot(path="test-artifacts/run-use-this-seed.png", full_page=True)
     expect(lock).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_label("Input JSON")).to_have_value(re.compile(f'"seed": {used}'))
     run_and_wait(page, "a red kite again")
