@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from playground.gallery.queries import Filters, annotate_card, page_of
+from playground.gallery.queries import Filters, annotate_card, decode_cursor, page_of
 from playground.jobs.models import ACTIVE, Generation, Status
 
 PAGE_SIZE = 30
@@ -37,12 +37,12 @@ class RunFilters:
 
     @classmethod
     def from_query(cls, query: Any) -> RunFilters:
-        status = query.get("status", "")
+        status, cursor = query.get("status", ""), query.get("cursor", "")
         valid = {value for value, _ in STATUS_CHOICES}
         return cls(
             status=status if status in valid else "",
             model=query.get("model", "").strip()[:200],
-            cursor=query.get("cursor", "")[:100],
+            cursor=cursor if decode_cursor(cursor) else "",
         )
 
     def query_string(self, **override: str) -> str:
