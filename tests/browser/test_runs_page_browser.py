@@ -75,3 +75,23 @@ def test_a_run_waiting_in_the_queue_can_be_cancelled_from_the_runs_page(signed_i
         expect(row.locator(".gen-badge")).to_have_text("Cancelled", timeout=30_000)
         expect(row).to_contain_text("took")  # the wait counts
         other.close()
+
+
+def test_show_more_brings_the_older_runs(signed_in):
+    from playground.jobs.models import Generation, Status
+
+    page, base, user = signed_in
+    Generation.objects.bulk_create(
+        Generation(
+            owner=user,
+            endpoint_id=SCHNELL,
+            input={"prompt": f"old run {i}"},
+            status=Status.COMPLETED,
+        )
+        for i in range(33)
+    )
+    page.goto(f"{base}/runs/")
+    expect(page.locator(".run-row")).to_have_count(30)
+    page.get_by_role("link", name="Show more").click()
+    expect(page.locator(".run-row")).to_have_count(33)
+    expect(page.get_by_role("link", name="Show more")).to_have_count(0)
