@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import path
 
 from playground.jobs.consumers import GenerationConsumer
-from playground.jobs.runs_live import RunsConsumer
+from playground.jobs.live import RunsConsumer
 from playground.realtime.consumers import RealtimeConsumer
 
 websocket_urlpatterns: list = [

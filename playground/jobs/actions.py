@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from playground.catalog.models import Endpoint
+from playground.jobs import live
 from playground.jobs.models import (
     ACTIVE,
     EventKind,
@@ -28,7 +29,6 @@ from playground.jobs.models import (
     Mode,
     Visibility,
 )
-from playground.jobs.runs_live import notify_runs, runs_group, runs_message
 from playground.jobs.seeds import with_seed
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def submit_generation(
         )
         record_event(generation=generation, kind=EventKind.STATUS, payload={"status": "pending"})
     transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))
-    transaction.on_commit(lambda: notify_runs(generation, created=True))
+    transaction.on_commit(lambda: live.notify_owner(generation))
     return generation
 
 
@@ -130,6 +130,8 @@ def update_generation(
             )
     if notify_after:
         transaction.on_commit(lambda: notify(generation, change_message(generation, created)))
+        if "status" in fields:
+            transaction.on_commit(lambda: live.notify_owner(generation))
     return created
 
 
@@ -172,8 +174,6 @@ def change_message(
     from playground.jobs.panel import render_increment
 
     message: dict[str, Any] = {"type": "generation.changed"}
-    if any(event.kind == EventKind.STATUS for event in events):
-        message["status"] = generation.status  # the Runs page hears of it (runs_live)
     html = render_increment(generation, events, with_status=with_status) if events else None
     if html is not None:
         message.update(html=html, from_seq=events[0].seq, to_seq=events[-1].seq)
@@ -185,8 +185,6 @@ async def notify_async(generation: Generation, message: dict[str, Any] | None = 
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(generation.group_name, message or {"type": "generation.changed"})
-        if message and "status" in message:
-            await layer.group_send(runs_group(generation.owner_id), runs_message(generation))
 
 
 def notify(generation: Generation, message: dict[str, Any] | None = None) -> None:
@@ -198,8 +196,6 @@ def notify(generation: Generation, message: dict[str, Any] | None = None) -> Non
         async_to_sync(layer.group_send)(
             generation.group_name, message or {"type": "generation.changed"}
         )
-        if message and "status" in message:
-            notify_runs(generation)
     except Exception:  # a dead channel layer must not fail a database write
         log.warning("could not notify watchers of %s", generation.code, exc_info=True)
 

@@ -37,7 +37,7 @@ from playground.fal.errors import (
 )
 from playground.fal.retry import is_retryable
 from playground.fal.types import QueueState, QueueStatus
-from playground.jobs import actions
+from playground.jobs import actions, live
 from playground.jobs.assets import copy_assets
 from playground.jobs.dbpool import DbPool, GroupWriter
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
@@ -517,6 +517,8 @@ class Tracker:
 
         message = await self.runner.writer.run(write_and_render)
         await actions.notify_async(self.generation, message)
+        if "status" in kwargs:  # the owner's lists of runs follow (jobs/live.py)
+            await live.notify_owner_async(self.generation)
 
 
 def webhook_url() -> str | None:

@@ -1,8 +1,9 @@
 """The Runs page: every run of the person, across models, in flight and past.
 
 Filtered by status ("in flight" = pending, queued or running) and model, keyset-paginated
-on (created, id) like the gallery (its query helpers), and kept live by `runs_live`: a row
-changes in place when its run changes, and a new run appears at the top of the first page.
+on (created, id) like the gallery (its query helpers), and kept live by the owner's run news
+(jobs/live.py, static/js/liveruns.js): a row is re-read when its run changes, and a new
+run that matches the filters appears at the top of the first page (static/js/runs.js).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -101,7 +101,7 @@ def runs(request: HttpRequest) -> HttpResponse:
         "next_url": f"{base}?{filters.query_string(cursor=page.next_cursor)}"
         if page.next_cursor
         else "",
-        "live_url": f"/ws/runs/?{filters.query_string()}",
+        "query": filters.query_string(),
     }
     if request.htmx and filters.cursor:
         return render(request, "jobs/runs.html#rows", context)
@@ -118,12 +118,17 @@ def model_choices(user: Any) -> list[str]:
     return sorted(runs_of(user).order_by().values_list("endpoint_id", flat=True).distinct())
 
 
-def row_html(user: Any, code: str, filters: RunFilters) -> tuple[str, bool] | None:
-    """(the row of one of `user`'s runs, whether it matches `filters`); None when it is
-    not theirs or is gone."""
-    generation = runs_of(user).with_model().prefetch_related("assets").filter(code=code).first()
-    if generation is None:
-        return None
-    annotate_card(generation)
-    html = render_to_string("jobs/_run_row.html", {"generation": generation})
-    return html, filters.matches(generation)
+@login_required
+@require_GET
+def row(request: HttpRequest, code: str) -> HttpResponse:
+    """One run's row, re-read when the page hears that it changed (static/js/runs.js).
+    `?new=1` asks for a run not shown yet: 204 when it does not match the page's filters.
+    404 for runs that are not the person's own, or are gone."""
+    generation = runs_of(request.user).with_model().prefetch_related("assets").filter(code=code)
+    found = generation.first()
+    if found is None:
+        raise Http404("No such run")
+    if request.GET.get("new") == "1" and not RunFilters.from_query(request.GET).matches(found):
+        return HttpResponse(status=204)
+    annotate_card(found)
+    return render(request, "jobs/_run_row.html", {"generation": found})

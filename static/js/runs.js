@@ -1,42 +1,35 @@
-/* The Runs page, live: the server (jobs/runs_live.py) sends the row of each run that
-   changes; a row shown is replaced in place, and a new run that matches the filters is
-   added on top of the first page. After a dropped connection the list is fetched again. */
+/* The Runs page, live. liveruns.js fires "runs-changed" ({code, status}) on <body> when one
+   of the person's runs changes; this re-reads that run's row (jobs:run_row) and replaces
+   the row shown, or, on the first page, adds a new run that matches the filters on top.
+   News without a code (a reconnect, changed memberships) re-reads the first page. */
 (function () {
   "use strict";
 
-  var socket = null;
-  var socketUrl = "";
-  var retry = 0;
-  var timer = null;
+  var ANY_CODE = "00000000-0000-0000-0000-000000000000";
+  var latest = {}; // run code -> number of its newest row request (older answers are dropped)
+  var asked = 0;
 
   function results() {
     return document.getElementById("runs-results");
   }
 
-  function rowFrom(html) {
+  function get(url, headers) {
+    return fetch(url, {
+      credentials: "same-origin",
+      headers: Object.assign({ "HX-Request": "true" }, headers || {}),
+    });
+  }
+
+  function rowUrl(box, code, isNew) {
+    var query = box.dataset.runsQuery || "";
+    if (isNew) query = "new=1" + (query ? "&" + query : "");
+    return box.dataset.rowUrl.replace(ANY_CODE, code) + (query ? "?" + query : "");
+  }
+
+  function nodeFrom(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim();
     return template.content.firstElementChild;
-  }
-
-  function apply(message) {
-    var box = results();
-    if (!box) return;
-    var row = rowFrom(message.html);
-    if (!row) return;
-    var shown = document.getElementById(row.id);
-    if (shown) {
-      shown.replaceWith(row);
-    } else if (message.created && message.matches && box.dataset.runsHead === "1") {
-      var list = document.getElementById("runs-list");
-      list.insertBefore(row, list.firstElementChild);
-      var empty = box.querySelector("[data-runs-empty]");
-      if (empty) empty.remove();
-      offerModel(row.dataset.endpoint);
-    } else {
-      return;
-    }
-    if (window.htmx) window.htmx.process(row);
   }
 
   // A run of a model not run before: the Model filter offers it from now on.
@@ -53,57 +46,57 @@
     select.appendChild(option);
   }
 
-  function refetch() {
-    if (!window.htmx) return;
-    window.htmx.ajax("GET", window.location.pathname + window.location.search, {
-      target: "#runs-results",
-      swap: "outerHTML",
-    });
-  }
-
-  function connect(url, isRetry) {
-    if (socket) {
-      socket.onclose = null;
-      socket.close();
+  function place(box, row) {
+    var shown = document.getElementById(row.id);
+    if (shown) {
+      shown.replaceWith(row);
+    } else {
+      var list = document.getElementById("runs-list");
+      list.insertBefore(row, list.firstElementChild);
+      var empty = box.querySelector("[data-runs-empty]");
+      if (empty) empty.remove();
+      offerModel(row.dataset.endpoint);
     }
-    socketUrl = url;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + url);
-    socket.addEventListener("open", function () {
-      retry = 0;
-      if (isRetry) refetch(); // what changed while the connection was down
-    });
-    socket.addEventListener("message", function (event) {
-      try {
-        apply(JSON.parse(event.data));
-      } catch (error) {
-        /* a malformed message changes nothing */
-      }
-    });
-    socket.onclose = function (event) {
-      if (event.code === 4403) return; // signed out: nothing to follow
-      clearTimeout(timer);
-      retry = Math.min(retry + 1, 6);
-      timer = setTimeout(function () {
-        connect(socketUrl, true);
-      }, 500 * Math.pow(2, retry - 1));
-    };
+    if (window.htmx) window.htmx.process(row);
   }
 
-  function follow() {
+  function refreshRow(box, code) {
+    var shown = document.getElementById("run-" + code);
+    if (!shown && box.dataset.runsHead !== "1") return; // older pages get no new rows
+    var mine = (latest[code] = ++asked);
+    get(rowUrl(box, code, !shown))
+      .then(function (response) {
+        return response.status === 200 ? response.text() : "";
+      })
+      .then(function (html) {
+        var row = html && nodeFrom(html);
+        if (row && latest[code] === mine && results() === box) place(box, row);
+      })
+      .catch(function () {
+        /* offline: the next news or a reconnect brings the list up to date */
+      });
+  }
+
+  function relist(box) {
+    if (box.dataset.runsHead !== "1") return;
+    get(window.location.pathname + window.location.search, { "HX-Target": "runs-results" })
+      .then(function (response) {
+        return response.ok ? response.text() : "";
+      })
+      .then(function (html) {
+        var fresh = html && nodeFrom(html);
+        if (!fresh || results() !== box) return;
+        box.replaceWith(fresh);
+        if (window.htmx) window.htmx.process(fresh);
+      })
+      .catch(function () {});
+  }
+
+  document.addEventListener("runs-changed", function (event) {
     var box = results();
-    if (!box || !box.dataset.runsLive) return;
-    if (socket && socketUrl === box.dataset.runsLive && socket.readyState <= 1) return;
-    connect(box.dataset.runsLive, false);
-  }
-
-  function init() {
-    follow();
-    // New filters bring a new list (and a socket that knows them).
-    document.body.addEventListener("htmx:afterSwap", follow);
-    document.body.addEventListener("htmx:historyRestore", follow);
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+    if (!box) return;
+    var code = event.detail && event.detail.code;
+    if (code) refreshRow(box, code);
+    else relist(box);
+  });
 })();

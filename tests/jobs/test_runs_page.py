@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from playground.asgi import application
 from playground.jobs import actions
-from playground.jobs.models import EventKind, Generation, Status
+from playground.jobs.models import Generation, Status
 from tests.jobs.conftest import submit
 from tests.jobs.test_consumers import session_cookie
 
@@ -95,7 +95,7 @@ def test_changing_filters_with_htmx_answers_the_list_only(client_alice, alice):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="runs-results"')
     assert response["HX-Push-Url"] == f"{URL}?status=active"
-    assert 'data-runs-live="/ws/runs/?status=active"' in response.text
+    assert 'data-runs-query="status=active"' in response.text
 
 
 @pytest.mark.django_db
@@ -114,75 +114,64 @@ def test_the_list_costs_the_same_queries_for_3_or_30_runs(client_alice, alice):
     assert few <= 6, few  # session, user, rows, their assets, the model list
 
 
-# ---- live ------------------------------------------------------------------------------
+# ---- live: the row a page re-reads when it hears its run changed (jobs/live.py) ---------
 
 
-async def connect(user=None, query: str = ""):
-    headers = [(b"origin", b"http://localhost")]
-    if user is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    communicator = WebsocketCommunicator(application, f"/ws/runs/?{query}", headers=headers)
-    connected, code = await communicator.connect()
-    return communicator, connected, code
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_a_new_run_and_its_ending_arrive_live(alice):
-    communicator, connected, _ = await connect(alice)
-    assert connected
-    generation = await sync_to_async(submit)(alice, data={"prompt": "live fox"})
-    added = json.loads(await communicator.receive_from())
-    assert added["code"] == str(generation.code)
-    assert added["created"] is True and added["matches"] is True
-    assert "live fox" in added["html"] and "gen-badge--pending" in added["html"]
-
-    await sync_to_async(actions.update_generation)(
-        generation=generation,
-        status=Status.RUNNING,
-        events=[(EventKind.STATUS, {"status": "running"})],
-    )
-    running = json.loads(await communicator.receive_from())
-    assert running["created"] is False and "gen-badge--running" in running["html"]
-    # Log lines alone do not redraw the row.
-    await sync_to_async(actions.update_generation)(
-        generation=generation, events=[(EventKind.LOG, {"lines": [{"message": "step"}]})]
-    )
-    await sync_to_async(finish)(generation)
-    ended = json.loads(await communicator.receive_from())
-    assert "gen-badge--completed" in ended["html"]
-    assert await communicator.receive_nothing()
-    await communicator.disconnect()
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_a_run_outside_the_filters_is_sent_as_not_matching(alice):
-    communicator, connected, _ = await connect(alice, f"model={SDXL}")
-    assert connected
-    await sync_to_async(submit)(alice, data={"prompt": "a flux run"})
-    message = json.loads(await communicator.receive_from())
-    assert message["matches"] is False
-    await communicator.disconnect()
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_others_hear_nothing_of_my_runs(alice, charlie):
-    communicator, connected, _ = await connect(charlie)
-    assert connected
-    await sync_to_async(submit)(alice, data={"prompt": "private"})
-    assert await communicator.receive_nothing()
-    await communicator.disconnect()
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_signed_out_sockets_are_refused():
-    _, connected, code = await connect(None)
-    assert not connected and code == 4403
+def row_url(generation) -> str:
+    return reverse("jobs:run_row", args=[generation.code])
 
 
 @pytest.mark.django_db
-def test_a_run_that_is_gone_is_not_sent(alice):
-    from playground.jobs.runs_page import RunFilters, row_html
+def test_a_row_is_read_again_with_its_new_status(client_alice, alice):
+    generation = submit(alice, data={"prompt": "live fox"})
+    before = client_alice.get(row_url(generation)).text
+    assert before.lstrip().startswith(f'<li class="run-row" id="run-{generation.code}"')
+    assert "gen-badge--pending" in before and "live fox" in before
+    finish(generation)
+    assert "gen-badge--completed" in client_alice.get(row_url(generation)).text
 
+
+@pytest.mark.django_db
+def test_a_new_run_outside_the_filters_is_not_added(client_alice, alice):
+    generation = submit(alice, data={"prompt": "a flux run"})
+    url = row_url(generation)
+    assert client_alice.get(url, {"new": "1", "model": SDXL}).status_code == 204
+    assert client_alice.get(url, {"new": "1", "status": "active"}).status_code == 200
+    # A row already shown is always re-read, whatever the filters.
+    assert client_alice.get(url, {"model": SDXL}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rows_of_others_and_of_deleted_runs_are_404(client, alice, bob, charlie):
     generation = submit(alice)
+    for other in (bob, charlie):
+        client.force_login(other)
+        assert client.get(row_url(generation)).status_code == 404
     Generation.objects.filter(pk=generation.pk).update(deleted_at=generation.created)
-    assert row_html(alice, str(generation.code), RunFilters()) is None
+    client.force_login(alice)
+    assert client.get(row_url(generation)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_page_listens_to_the_run_news(client_alice):
+    page = client_alice.get(URL).text
+    assert "data-live-runs" in page and "js/liveruns.js" in page and "js/runs.js" in page
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_owner_hears_of_a_new_run_and_its_ending(alice):
+    """The news the page's socket relays (jobs/live.py), for the runs page's rows."""
+    headers = [(b"origin", b"http://localhost")]
+    headers.append((b"cookie", await sync_to_async(session_cookie)(alice)))
+    communicator = WebsocketCommunicator(application, "/ws/runs/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    generation = await sync_to_async(submit)(alice, data={"prompt": "live fox"})
+    assert json.loads(await communicator.receive_from()) == {
+        "code": str(generation.code),
+        "status": "pending",
+    }
+    await sync_to_async(finish)(generation)
+    ended = json.loads(await communicator.receive_from())
+    assert ended == {"code": str(generation.code), "status": "completed"}
+    await communicator.disconnect()
