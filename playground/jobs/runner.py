@@ -37,7 +37,7 @@ from playground.fal.errors import (
 )
 from playground.fal.retry import is_retryable
 from playground.fal.types import QueueState, QueueStatus
-from playground.jobs import actions
+from playground.jobs import actions, live
 from playground.jobs.assets import copy_assets
 from playground.jobs.dbpool import DbPool, GroupWriter
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
@@ -514,8 +514,6 @@ class Tracker:
                 self.next_seq = created[-1].seq + 1
                 self.retry_shown = created[-1].kind == EventKind.RETRY
             return message
-
-        from playground.jobs import live
 
         message = await self.runner.writer.run(write_and_render)
         await actions.notify_async(self.generation, message)
