@@ -124,8 +124,7 @@ def row(request: HttpRequest, code: str) -> HttpResponse:
     """One run's row, re-read when the page hears that it changed (static/js/runs.js).
     `?new=1` asks for a run not shown yet: 204 when it does not match the page's filters.
     404 for runs that are not the person's own, or are gone."""
-    generation = runs_of(request.user).with_model().prefetch_related("assets").filter(code=code)
-    found = generation.first()
+    found = runs_of(request.user).with_model().prefetch_related("assets").filter(code=code).first()
     if found is None:
         raise Http404("No such run")
     if request.GET.get("new") == "1" and not RunFilters.from_query(request.GET).matches(found):
