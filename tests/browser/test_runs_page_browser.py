@@ -35,11 +35,11 @@ def test_runs_appear_and_finish_live_and_filters_narrow_the_list(signed_in, brow
         other.fill("textarea[name=prompt]", prompt)
         other.locator("[data-run]").click()
         row = page.locator(".run-row", has_text=prompt)
-        expect(row).to_be_visible()
+        expect(row).to_be_visible(timeout=15_000)
         expect(row.locator(".gen-badge")).to_have_text("Completed", timeout=30_000)
     expect(page.get_by_role("heading", name="No runs yet")).to_have_count(0)
     other.close()
-    expect(page.locator(".run-row").first).to_contain_text("an owl")  # newest first
+    expect(page.locator(".run-row").first).to_contain_text("an owl", timeout=15_000)
 
     page.get_by_label("Status").select_option("active")
     expect(page.get_by_role("heading", name="No runs match")).to_be_visible()
