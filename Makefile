@@ -78,6 +78,7 @@ bench: test-deps
 	$(PY) bench/generations.py
 	-$(PY) bench/gallery.py  # needs Postgres (BENCH_PG_URL); skipped if it fails
 	$(PY) bench/realtime.py
+	$(PY) bench/gateway.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

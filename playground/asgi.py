@@ -21,6 +21,7 @@ from playground.lib.bodylimit import BodyLimitMiddleware, guard_daphne_request_b
 from playground.lib.memory import freeze_startup_objects  # noqa: E402
 from playground.routing import (  # noqa: E402
     emulator_websocket_urlpatterns,
+    gateway_websocket_urlpatterns,
     websocket_urlpatterns,
 )
 
@@ -55,6 +56,7 @@ application = EmbeddedRunnerMiddleware(
             "websocket": URLRouter(
                 [
                     *emulator_websocket_urlpatterns,
+                    *gateway_websocket_urlpatterns,  # token or same-origin session
                     re_path(
                         r"",
                         AllowedHostsOriginValidator(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import path
 
+from playground.gateway.realtime import relay_application
 from playground.jobs.consumers import GenerationConsumer
 from playground.jobs.live import RunsConsumer
 from playground.realtime.consumers import RealtimeConsumer
@@ -25,3 +26,10 @@ if settings.LOCALFAL_ENABLED:
     emulator_websocket_urlpatterns.append(
         path("localfal/run/<path:app>/realtime", RealtimeAppConsumer.as_asgi())
     )
+
+# The gateway's realtime relay (= wss://fal.run/{app}/realtime through this server), apart
+# too: apps calling with a personal access token are not browsers and send no Origin. Calls
+# with no token go through the same Origin check and session as the routes above.
+gateway_websocket_urlpatterns: list = [
+    path("gateway/fal/<path:app>/realtime", relay_application()),
+]

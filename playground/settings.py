@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "playground.jobs",
     "playground.gallery",
     "playground.realtime",
+    "playground.gateway",
     "axes",
 ]
 
@@ -238,6 +239,10 @@ STORAGES = {
 # files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory. Our largest
 # forms (the gallery's bulk actions, 200 cards) stay under the field count.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+# The gateway forwards model inputs (data URIs included) up to this size, and waits this
+# long for fal unless a caller sets x-fal-request-timeout.
+GATEWAY_MAX_BODY_BYTES = envint("GATEWAY_MAX_BODY_BYTES", 32 * 1024 * 1024)
+GATEWAY_TIMEOUT_SECONDS = float(envint("GATEWAY_TIMEOUT_SECONDS", 300))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

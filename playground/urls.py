@@ -12,9 +12,13 @@ urlpatterns = [
     path("teams/", include("playground.accounts.team_urls")),
     path("", include("playground.jobs.urls")),
     path("", include("playground.realtime.urls")),
+    path("", include("playground.gateway.urls")),
     path("", include("playground.catalog.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A refusal is a message in the page (htmx) or our own page, never a bare "403 Forbidden".
+handler403 = "playground.lib.refusals.permission_denied"
 
 if settings.LOCALFAL_ENABLED:
     urlpatterns.append(path("localfal/", include("playground.localfal.urls")))

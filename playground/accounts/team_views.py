@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Exists, OuterRef
@@ -248,12 +249,13 @@ def delete_team(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: 404 for an unknown token, 410 for an unusable one, 403 for an
-    emailed one opened by an account with another address. Visitors who are not signed in
-    log in first, or sign up straight away when the invitation is to make an account."""
+    emailed one opened by an account with another address. A visitor who is not signed in
+    is most likely new: the sign-up page (which joins the team on the way, and links to
+    log in instead) unless the invitation was emailed to an address with an account."""
     invitation = Invitation.objects.select_related("team", "created_by").filter(token=token)
     invitation = invitation.first()
     if not request.user.is_authenticated:
-        if invitation is not None and invitation.team is None:
+        if invitation is not None and not _has_account(invitation.email):
             return redirect_to_login(request.get_full_path(), login_url=reverse("signup"))
         return redirect_to_login(request.get_full_path())
     if invitation is None:
@@ -277,6 +279,10 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return _accept(request, invitation, context)
     return render(request, "teams/join.html", {**context, "state": "ready"})
+
+
+def _has_account(email: str) -> bool:
+    return bool(email) and get_user_model().objects.filter(email__iexact=email).exists()
 
 
 def _gone(request: HttpRequest, context: dict, problem: str, status: int) -> HttpResponse:

@@ -140,6 +140,23 @@ def _has(endpoint: str, hints: tuple[str, ...]) -> bool:
     return any(hint in endpoint for hint in hints)
 
 
+# Words people search with for each group, beyond what the models' own texts say:
+# "text to speech" or "tts" finds the speech models, "upscale" the editing ones.
+GROUP_WORDS = {
+    "image": "text to image picture photo illustration art generate t2i",
+    "editing": "image to image edit editing inpaint upscale upscaler restore retouch i2i",
+    "video": "text to video image to video animate animation clip movie lip sync t2v i2v",
+    "audio": "music song sound effects sfx text to audio",
+    "speech": "text to speech tts voice speak talk narration speech to text stt "
+    "transcribe transcription",
+    "llm": "llm language model chat text generation gpt assistant",
+    "vision": "vision image to text caption describe vlm",
+    "3d": "3d mesh model object asset",
+    "training": "training train fine tune finetune lora trainer",
+    "other": "",
+}
+
+
 def label_for(slug: str) -> str:
     return BY_SLUG.get(slug, BY_SLUG[OTHER]).label
 

@@ -6,17 +6,21 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
-from playground.catalog.categories import group_for, label_for
+from playground.catalog.categories import GROUP_WORDS, group_for, label_for
 from playground.catalog.modes import modes_for
 from playground.catalog.openapi import ParsedEndpoint, SchemaDocumentError, parse_document
 from playground.lib.schemaguard import vet_schema
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "schemas"
+# fal's model list for the bundled schemas (title, one-line description, category): the
+# documents alone carry only an id and a coarse category.
+BUNDLED_LISTING = Path(__file__).resolve().parent / "bundled_models.json"
 TRACKED_FIELDS = (
     "title",
     "category",
@@ -73,15 +77,32 @@ def document_paths(paths: list[Path]) -> list[Path]:
     return found
 
 
+@cache
+def bundled_listing() -> dict[str, dict[str, str]]:
+    """Endpoint id -> {"title", "description", "category"} for the bundled models."""
+    return json.loads(BUNDLED_LISTING.read_text())
+
+
 def import_paths(paths: list[Path], *, source: str) -> ImportReport:
     report = ImportReport()
+    # A bundled model's document imported from a file still gets its listing.
+    listings = bundled_listing()
     for path in document_paths(paths):
         try:
             doc = json.loads(path.read_text())
-            import_document(doc, source=source, report=report)
+            listing = listings.get(_document_endpoint_id(doc))
+            import_document(doc, source=source, report=report, listing=listing)
         except (OSError, json.JSONDecodeError, SchemaDocumentError) as exc:
             report.failed[str(path)] = str(exc)
     return report
+
+
+def _document_endpoint_id(doc: Any) -> str:
+    """The id a document declares, or "" (parse_document reports what is wrong)."""
+    node = doc
+    for key in ("info", "x-fal-metadata", "endpointId"):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, str) else ""
 
 
 @transaction.atomic
@@ -176,7 +197,15 @@ def search_text_for(
     tags: Any = None,
 ) -> str:
     """What catalog search matches, lowercased once here so queries need no LOWER()."""
-    words = [endpoint_id, title, description, category, label_for(group)]
+    words = [
+        endpoint_id,
+        title,
+        description,
+        category,
+        category.replace("-", " "),
+        label_for(group),
+        GROUP_WORDS.get(group, ""),
+    ]
     if isinstance(tags, list):
         words.extend(str(tag) for tag in tags)
     return "\n".join(word for word in words if word).lower()

@@ -28,16 +28,22 @@ def search_terms(query: str) -> list[str]:
     return query.lower().split()[:8]
 
 
+def search_filter(query: str) -> Q:
+    """Every word of the search in the search text: id, title, description, categories
+    and the group's usual words (categories.GROUP_WORDS)."""
+    condition = Q()
+    for term in search_terms(query):
+        condition &= Q(search_text__contains=term)
+    return condition
+
+
 class EndpointQuerySet(models.QuerySet):
     def by_endpoint_id(self, endpoint_id: str) -> Endpoint | None:
         return self.filter(endpoint_id=endpoint_id).first()
 
     def search(self, query: str) -> EndpointQuerySet:
         """Endpoints whose id, title, description or category contain every word."""
-        matches = self
-        for term in search_terms(query):
-            matches = matches.filter(search_text__contains=term)
-        return matches
+        return self.filter(search_filter(query))
 
     def in_group(self, group: str) -> EndpointQuerySet:
         return self.filter(group=group) if group else self
@@ -45,6 +51,15 @@ class EndpointQuerySet(models.QuerySet):
     def group_counts(self) -> dict[str, int]:
         rows = self.order_by().values_list("group").annotate(n=Count("id"))
         return dict(rows)
+
+    def group_totals(self, query: str) -> dict[str, tuple[int, int]]:
+        """Group -> (models in it, models matching `query`), in one query."""
+        rows = (
+            self.order_by()
+            .values_list("group")
+            .annotate(total=Count("id"), n=Count("id", filter=search_filter(query) or None))
+        )
+        return {group: (total, n) for group, total, n in rows}
 
     def ranked(self, query: str) -> EndpointQuerySet:
         """Best matches first: the exact id; id or title starting with the query; a word

@@ -23,7 +23,9 @@ def home(request: HttpRequest) -> HttpResponse:
             .with_model()
             .prefetch_related("assets")[:LATEST]
         )
-        return render(request, "core/dashboard.html", {"latest": latest})
+        # htmx asks for the list alone when a run changes status (jobs/live.py).
+        template = "core/dashboard.html#latest" if request.htmx else "core/dashboard.html"
+        return render(request, template, {"latest": latest})
     return render(request, "core/welcome.html")
 
 

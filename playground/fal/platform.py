@@ -12,6 +12,7 @@ this list even when runs go to the local emulator, which has no model list of it
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -28,9 +29,13 @@ from playground.fal.errors import (
     error_from_response,
 )
 from playground.fal.retry import RetryPolicy
+from playground.lib import egress
 
 log = logging.getLogger(__name__)
 PLATFORM_URL = "https://api.fal.ai/v1"
+# One endpoint's queue OpenAPI document, by id (what fal's own model pages link to).
+OPENAPI_URL = "https://fal.ai/api/openapi/queue/openapi.json"
+MAX_OPENAPI_BYTES = 4 * 1024 * 1024
 USER_AGENT = "playground-fal/1.0"
 # The listing fields worth keeping beside the schemas (the rest change daily or are UI).
 KEPT_METADATA = ("display_name", "status", "tags", "thumbnail_url", "model_url", "kind")
@@ -209,6 +214,68 @@ def platform_client_from_settings(
         timeout=settings.FAL_TIMEOUT_SECONDS,
         **kwargs,
     )
+
+
+def fetch_openapi(
+    endpoint_id: str,
+    *,
+    key: str | None,
+    transport: Callable[[], httpx.BaseTransport] | None = None,
+    resolve: Callable[[str, int], list[str]] | None = None,
+) -> dict[str, Any]:
+    """fal's queue OpenAPI document for one endpoint id, any fal knows: public models,
+    `comfy/...` and `workflows/...`, and private apps the key can see.
+
+    Through lib/egress (public addresses only, no redirects followed), at most
+    MAX_OPENAPI_BYTES. Raises FalNotFoundError for an id fal does not know (or the key may
+    not see), PlatformResponseError for an answer that is not one JSON object, and the
+    other FalError subclasses for refusals, timeouts and no connection.
+    """
+    url = httpx.URL(getattr(settings, "FAL_OPENAPI_URL", OPENAPI_URL)).copy_merge_params(
+        {"endpoint_id": endpoint_id}
+    )
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if key:
+        headers["Authorization"] = f"Key {key}"
+    try:
+        with egress.stream_sync(
+            "GET",
+            str(url),
+            headers=headers,
+            follow_redirects=False,
+            timeout=httpx.Timeout(settings.FAL_TIMEOUT_SECONDS, connect=10.0),
+            transport=transport,
+            resolve=resolve,
+        ) as response:
+            body = _read_capped(response, MAX_OPENAPI_BYTES)
+    except egress.EgressRefused as exc:
+        raise FalConnectionError(str(exc)) from exc
+    except httpx.TimeoutException as exc:
+        raise FalTimeoutError(f"no answer in time ({type(exc).__name__})") from exc
+    except httpx.HTTPError as exc:
+        raise FalConnectionError(str(exc) or type(exc).__name__) from exc
+    if response.status_code >= 300:
+        raise error_from_response(
+            httpx.Response(response.status_code, headers=response.headers, content=body)
+        )
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise PlatformResponseError(f"not JSON: {_clip(body.decode(errors='replace'))}") from exc
+    if not isinstance(document, dict):
+        raise PlatformResponseError(f"expected an OpenAPI document, got {_clip(document)}")
+    return document
+
+
+def _read_capped(response: httpx.Response, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise PlatformResponseError(f"the document is larger than {limit // 1024} KB")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _clip(value: Any, size: int = 120) -> str:

@@ -99,6 +99,33 @@ def redact(text: str) -> str:
     return _TOKEN_IN_TEXT.sub(r"\1…", text)
 
 
+async def open_socket(
+    url: str, *, open_timeout: float = 10.0, max_size: int | None = None
+) -> ClientConnection:
+    """fal's realtime socket at `url` (token included). Raises FalAuthError when fal
+    refuses the token, FalTimeoutError when it does not answer, FalConnectionError
+    otherwise (the upstream's HTTP status, if any, in its message, never the token)."""
+    try:
+        return await connect(
+            url,
+            open_timeout=open_timeout,
+            max_size=max_size,
+            compression=None,  # JPEG frames don't compress; deflate would only cost time
+            ping_interval=20,
+        )
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        if status in (401, 403):
+            raise FalAuthError("fal refused the realtime token", status_code=status) from None
+        raise FalConnectionError(f"fal's realtime endpoint answered HTTP {status}") from None
+    except TimeoutError:
+        raise FalTimeoutError("fal's realtime endpoint did not answer in time") from None
+    except (OSError, InvalidHandshake) as exc:
+        raise FalConnectionError(
+            f"cannot reach fal's realtime endpoint: {redact(str(exc))}"
+        ) from None
+
+
 def encode(payload: dict[str, Any]) -> bytes:
     return msgpack.packb(payload, use_bin_type=True)
 
@@ -226,25 +253,7 @@ class RealtimeSession:
         await self._reset()
         token = await self._token()
         url = realtime_url(self.urls, self.endpoint_id, token)
-        try:
-            ws = await connect(
-                url,
-                open_timeout=self._open_timeout,
-                max_size=None,
-                compression=None,  # JPEG frames don't compress; deflate would only cost time
-                ping_interval=20,
-            )
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            if status in (401, 403):
-                raise FalAuthError("fal refused the realtime token", status_code=status) from None
-            raise FalConnectionError(f"fal's realtime endpoint answered HTTP {status}") from None
-        except TimeoutError:
-            raise FalTimeoutError("fal's realtime endpoint did not answer in time") from None
-        except (OSError, InvalidHandshake) as exc:
-            raise FalConnectionError(
-                f"cannot reach fal's realtime endpoint: {redact(str(exc))}"
-            ) from None
+        ws = await open_socket(url, open_timeout=self._open_timeout)
         self._ws = ws
         self._inbox = asyncio.Queue()
         self._reader = asyncio.create_task(self._read(ws, self._inbox))

@@ -53,7 +53,8 @@ def update_notes(*, generation: Generation, notes: str, tags: list[str]) -> Gene
 
 def set_visibility(*, generation: Generation, visibility: str) -> Generation:
     """Link and public shares get a token (kept while shared, so the URL stays the same);
-    anything else revokes it: the old URL answers 404 from then on."""
+    anything else revokes it: the old URL answers 404 from then on. Only a public
+    generation stays on its team's showcase (the showcase lists public ones only)."""
     generation.visibility = visibility
     fields = ["visibility"]
     if visibility in (Visibility.LINK, Visibility.PUBLIC):
@@ -63,9 +64,9 @@ def set_visibility(*, generation: Generation, visibility: str) -> Generation:
     else:
         generation.share_token = None
         fields.append("share_token")
-        if generation.in_showcase:
-            generation.in_showcase = False
-            fields.append("in_showcase")
+    if visibility != Visibility.PUBLIC and generation.in_showcase:
+        generation.in_showcase = False
+        fields.append("in_showcase")
     generation.save(update_fields=fields)
     return generation
 

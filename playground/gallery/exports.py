@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -22,6 +24,17 @@ from playground.lib.serving import in_thread
 
 log = logging.getLogger(__name__)
 PNG_KEY = "parameters"  # the tEXt key A1111-style tools read parameters from
+INPUT_KEY = "input"  # the whole input as JSON: this app restores every field from it
+OUR_KEYS = (PNG_KEY, INPUT_KEY, "generation", "model")
+NAME_WORDS = 6
+NAME_PROMPT_CHARS = 48
+NAME_MAX_CHARS = 120
+_NAME_UNSAFE = re.compile(r"[^a-z0-9]+")
+# A1111's names for the inputs fal models call otherwise, first match wins.
+STEPS_KEYS = ("num_inference_steps", "steps", "num_steps")
+GUIDANCE_KEYS = ("guidance_scale", "cfg_scale", "guidance", "cfg")
+SAMPLER_KEYS = ("sampler", "sampler_name", "scheduler")
+NEGATIVE_KEYS = ("negative_prompt",)
 ZIP_LIMIT = 200
 ZIP_CHUNK_BYTES = 256 * 1024
 
@@ -79,23 +92,97 @@ def sidecar_response(generation: Generation) -> HttpResponse:
     return response
 
 
+def download_name(generation: Generation, asset: MediaAsset) -> str:
+    """A file name that says what it is: `flux-dev_a-lighthouse-at-dusk_seed1234.png`
+    (model, the prompt's first words, the seed; `_2`... for a run's later files). ASCII
+    letters, digits, `-` and `_` only, at most NAME_MAX_CHARS."""
+    parts = [_slug(model_slug(generation.endpoint_id))[:40] or "output"]
+    data = generation.input if isinstance(generation.input, dict) else {}
+    prompt = data.get("prompt")
+    if isinstance(prompt, str):
+        words = _slug(" ".join(prompt.split()[:NAME_WORDS]))[:NAME_PROMPT_CHARS].strip("-")
+        if words:
+            parts.append(words)
+    seed = seed_of(generation)
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        parts.append(f"seed{seed}")
+    if asset.position:
+        parts.append(str(asset.position + 1))
+    extension = PurePosixPath(asset.file.name).suffix.lower()
+    extension = extension if re.fullmatch(r"\.[a-z0-9]{1,8}", extension) else ""
+    return "_".join(parts)[: NAME_MAX_CHARS - len(extension)] + extension
+
+
+def model_slug(endpoint_id: str) -> str:
+    """`fal-ai/flux/dev` -> `flux-dev`: the owner is the same for most models."""
+    pieces = [p for p in endpoint_id.split("/") if p]
+    return "-".join(pieces[1:] if len(pieces) > 1 else pieces)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NAME_UNSAFE.sub("-", ascii_text.lower()).strip("-")
+
+
+def a1111_parameters(generation: Generation, size: tuple[int, int] | None = None) -> str:
+    """The input in AUTOMATIC1111's `parameters` text, which other tools read: the prompt,
+    `Negative prompt: ...`, then `Steps: 28, Sampler: ..., CFG scale: 3.5, Seed: 1234,
+    Size: 1024x1024, Model: fal-ai/flux/dev` (each only when known)."""
+    data = generation.input if isinstance(generation.input, dict) else {}
+    prompt = data.get("prompt") if isinstance(data.get("prompt"), str) else ""
+    lines = [prompt]
+    negative = _first(data, NEGATIVE_KEYS)
+    if isinstance(negative, str) and negative:
+        lines.append(f"Negative prompt: {negative}")
+    fields: list[tuple[str, Any]] = [
+        ("Steps", _first(data, STEPS_KEYS)),
+        ("Sampler", _first(data, SAMPLER_KEYS)),
+        ("CFG scale", _first(data, GUIDANCE_KEYS)),
+        ("Seed", seed_of(generation)),
+        ("Size", f"{size[0]}x{size[1]}" if size else None),
+        ("Model", generation.endpoint_id),
+    ]
+    shown = [f"{name}: {_a1111_value(value)}" for name, value in fields if _usable(value)]
+    if shown:
+        lines.append(", ".join(shown))
+    return "\n".join(lines)
+
+
+def _first(data: dict, keys: tuple[str, ...]) -> Any:
+    return next((data[key] for key in keys if key in data), None)
+
+
+def _usable(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool) and value != ""
+
+
+def _a1111_value(value: Any) -> str:
+    """A1111 quotes (as JSON) a value that holds its separators."""
+    text = str(value)
+    return json.dumps(text) if any(c in text for c in ",:\n") else text
+
+
 def png_with_parameters(asset: MediaAsset) -> bytes | None:
-    """The stored PNG re-saved with the generation's input in a `parameters` text chunk,
-    pixels untouched; None when the file is not a readable PNG (served as stored)."""
+    """The stored PNG re-saved with its parameters in text chunks (A1111's `parameters`,
+    and the whole input as JSON under `input`), pixels untouched; None when the file is
+    not a readable PNG (served as stored). The pixel limit of open_image bounds memory."""
     from PIL import PngImagePlugin, UnidentifiedImageError
 
+    generation = asset.generation
     info = PngImagePlugin.PngInfo()
-    # With the seed that made it, so the parameters reproduce the picture.
-    parameters = seeds.input_with_used_seed(asset.generation)
-    info.add_text(PNG_KEY, json.dumps(parameters, ensure_ascii=False))
-    info.add_text("generation", str(asset.generation.code))
-    info.add_text("model", asset.generation.endpoint_id)
+    # With the seed that made it, so the input reproduces the picture.
+    used = seeds.input_with_used_seed(generation)
+    info.add_text(INPUT_KEY, json.dumps(used, ensure_ascii=False))
+    info.add_text("generation", str(generation.code))
+    info.add_text("model", generation.endpoint_id)
     try:
         with asset.file.open("rb") as stored, open_image(stored) as image:
             if image.format != "PNG":
                 return None
+            # tEXt as A1111 writes it (Pillow uses iTXt when the text is not Latin-1).
+            info.add_text(PNG_KEY, a1111_parameters(generation, image.size))
             for key, value in image.info.items():
-                if isinstance(value, str) and key not in (PNG_KEY, "generation", "model"):
+                if isinstance(value, str) and key not in OUR_KEYS:
                     info.add_text(key, value)
             out = io.BytesIO()
             image.save(out, format="PNG", pnginfo=info)
@@ -152,7 +239,7 @@ def _zip_entries(generation: Generation) -> list[tuple[str, bytes | MediaAsset]]
     data = json.dumps(metadata(generation), indent=2, ensure_ascii=False, default=str)
     entries: list[tuple[str, bytes | MediaAsset]] = [(f"{folder}/metadata.json", data.encode())]
     for asset in generation.assets.all():
-        entries.append((f"{folder}/{PurePosixPath(asset.file.name).name}", asset))
+        entries.append((f"{folder}/{download_name(generation, asset)}", asset))
     return entries
 
 

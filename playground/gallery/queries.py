@@ -20,13 +20,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from playground.jobs.models import Generation, MediaAsset, MediaKind, Status
+from playground.jobs.models import Generation, MediaAsset, OutputKind, Status
 from playground.lib.params import parse_day, parse_id
 
 PAGE_SIZE = 24  # a screenful of cards; infinite scroll brings the next
 SORTS = {"newest": "Newest first", "oldest": "Oldest first"}
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
+TITLE_KEYS = ("prompt", "text", "lyrics", "style_prompt")
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Filters:
             q=query.get("q", "").strip()[:200],
             model=query.get("model", "").strip()[:200],
             group=query.get("group", "").strip()[:20],
-            kind=kind if kind in MediaKind.values else "",
+            kind=kind if kind in OutputKind.values else "",
             status=status if status in Status.values else "",
             since=parse_day(query.get("since")),
             until=parse_day(query.get("until")),
@@ -184,7 +185,7 @@ def page_of(rows: QuerySet, filters: Filters, size: int | None = None) -> Page:
             rows = rows.filter(Q(created__gte=created), Q(created__gt=created) | Q(id__gt=pk))
     # Cards need the model's title, not its (large) schemas: decoding 40 of them per page
     # would cost more than the query itself.
-    rows = rows.with_model().select_related("team")
+    rows = rows.with_model().select_related("team", "owner")
     rows = rows.prefetch_related(
         Prefetch("assets", queryset=MediaAsset.objects.order_by("position"))
     )
@@ -199,9 +200,22 @@ def page_of(rows: QuerySet, filters: Filters, size: int | None = None) -> Page:
 def annotate_card(generation: Generation) -> None:
     """What a card shows, worked out once in Python: templates re-evaluating
     `generation.assets.all` per use would clone a queryset each time (40 cards a page)."""
-    assets = list(generation.assets.all())
-    generation.first_asset = assets[0] if assets else None
-    generation.asset_count = len(assets)
+    from playground.jobs.pictures import split
+
+    shown = split(generation, list(generation.assets.all()))
+    generation.first_asset = shown.outputs[0] if shown.outputs else None
+    generation.asset_count = len(shown.outputs)
+    # An edit or a realtime frame: its input picture, small, on the output.
+    generation.input_picture = shown.inputs[0] if shown.inputs else None
+    generation.card_title = card_title(generation)
+
+
+def card_title(generation: Generation) -> str:
+    """What a card is called: its prompt, or the words spoken or sung (speech and music
+    models take `text` or `lyrics`), else the model's id."""
     data = generation.input if isinstance(generation.input, dict) else {}
-    prompt = data.get("prompt")
-    generation.card_title = prompt if isinstance(prompt, str) and prompt else generation.endpoint_id
+    for key in TITLE_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return generation.endpoint_id

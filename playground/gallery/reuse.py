@@ -1,4 +1,5 @@
-"""Prefilling a model page: "Reuse parameters" of a generation, or a saved preset."""
+"""Prefilling a model page: "Reuse parameters" of a generation, a saved preset, or a file
+sent from an output ("Send to…")."""
 
 from __future__ import annotations
 
@@ -23,7 +24,24 @@ def prefill_for(request: HttpRequest, endpoint: Any) -> Prefill | None:
         return _from_generation(request, request.GET["from"])
     if "preset" in request.GET:
         return _from_preset(request, request.GET["preset"], endpoint)
+    if "send" in request.GET:
+        return _from_sent(request, endpoint, request.GET["send"], request.GET.get("url", ""))
     return None
+
+
+def _from_sent(request: HttpRequest, endpoint: Any, field: str, url: str) -> Prefill | None:
+    """ "Send to…" from an output: the defaults, with the file in `field`."""
+    from playground.catalog.sendto import target_field
+    from playground.catalog.templatetags.binding import defaults_of
+    from playground.catalog.views.model import form_for
+    from playground.catalog.views.sendto import sendable_url
+
+    target = target_field(endpoint, field)
+    if target is None or not sendable_url(url):
+        messages.warning(request, "That file cannot go into this model; the form has defaults.")
+        return None
+    data = {**defaults_of(form_for(endpoint)), field: [url] if target.many else url}
+    return Prefill(input=data, label="the file you sent here, in " + field)
 
 
 def _from_generation(request: HttpRequest, code: str) -> Prefill | None:

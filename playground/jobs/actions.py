@@ -135,6 +135,27 @@ def update_generation(
     return created
 
 
+def record_partial(
+    *,
+    generation: Generation,
+    data: Any,
+    notify_after: bool = True,
+    first_seq: int | None = None,
+) -> list[GenerationEvent]:
+    """A streaming run's latest partial output. Only the newest is ever shown (a text so
+    far, a preview), so the ones before it are dropped: an answer streamed word by word
+    keeps one copy of its text, not one per word."""
+    with transaction.atomic():
+        created = update_generation(
+            generation=generation,
+            events=[(EventKind.PARTIAL, {"data": data})],
+            notify_after=notify_after,
+            first_seq=first_seq,
+        )
+        generation.events.filter(kind=EventKind.PARTIAL, seq__lt=created[0].seq).delete()
+    return created
+
+
 def finish_generation(
     *,
     generation: Generation,
@@ -142,13 +163,15 @@ def finish_generation(
     output: Any = None,
     error: dict | None = None,
     metrics: dict | None = None,
+    media_kind: str | None = None,
     notify_after: bool = True,
     first_seq: int | None = None,
 ) -> list[GenerationEvent]:
     payload: dict[str, Any] = {"status": status}
     if error:
         payload["error"] = error
-    return update_generation(
+    more = {"media_kind": media_kind} if media_kind is not None else {}
+    events = update_generation(
         generation=generation,
         events=[(EventKind.STATUS, payload)],
         status=status,
@@ -161,7 +184,12 @@ def finish_generation(
         lease_until=None,
         notify_after=notify_after,
         first_seq=first_seq,
+        **more,
     )
+    from playground.gateway.requestlog import record_playground_run
+
+    record_playground_run(generation)  # the gateway's log covers playground runs too
+    return events
 
 
 def change_message(

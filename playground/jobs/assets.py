@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
 
 from playground.fal.errors import FalError
-from playground.jobs.models import EventKind, Generation, MediaAsset, MediaKind
+from playground.jobs.models import EventKind, Generation, MediaAsset, MediaKind, OutputKind
 from playground.lib import serving
 from playground.lib.images import ImageTooLarge, check_size, open_image, sniff_image_type
 
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 MAX_ASSETS = 50
 THUMB_SIDE = 512
 URL_PREFIXES = ("http://", "https://", "data:")
+MESH_EXTENSIONS = (".glb", ".gltf", ".obj", ".ply", ".stl", ".fbx", ".usdz", ".usd")
+MESH_WORDS = ("mesh", "glb", "gltf", "3d")
+TEXT_KEYS = ("output", "text", "transcription", "response", "answer")
 
 
 @dataclass
@@ -87,6 +90,32 @@ async def copy_assets(
                 actions.record_event, generation=generation, kind=EventKind.ERROR, payload=payload
             )
     return assets
+
+
+def output_kind(assets: list[Any], output: Any) -> str:
+    """What a run made, for the gallery's Media filter: its first stored file's kind (a
+    3D model when the file is a mesh), else text when the output carries text, else
+    "other"; "" when it made nothing. `assets` are MediaAsset rows (or migration-time
+    copies of them) in position order."""
+    files = [a for a in assets if not (a.output_path or "").startswith("input.")]
+    if files:
+        first = files[0]
+        if first.kind in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.TEXT):
+            return first.kind
+        return OutputKind.MESH if _is_mesh(first) else OutputKind.OTHER
+    if isinstance(output, dict) and any(isinstance(output.get(k), str) for k in TEXT_KEYS):
+        return OutputKind.TEXT
+    return OutputKind.OTHER if output else ""
+
+
+def _is_mesh(asset: Any) -> bool:
+    names = (asset.source_url or "", getattr(asset.file, "name", "") or "")
+    if any(name.lower().split("?")[0].endswith(MESH_EXTENSIONS) for name in names):
+        return True
+    if (asset.content_type or "").startswith("model/"):
+        return True
+    path = (asset.output_path or "").lower()
+    return any(word in path for word in MESH_WORDS)
 
 
 def store_asset(

@@ -68,9 +68,6 @@ class GenerationConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Browsers send nothing we act on (htmx may send form values); ignore it."""
 
-    async def runs_changed(self, message: dict[str, Any]) -> None:
-        """News for the person's lists of runs (jobs/live.py), which share their group."""
-
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections (a thread hop) before every message;
         # a fragment passed on as is touches no database, and arrives for every log line.

@@ -1,8 +1,10 @@
 """Lists of runs that follow along: the dashboard's latest generations, a model page's
 recent runs. When a run's status changes (started, queued, running, done, failed,
-cancelled), its owner's group (`user.<id>`, accounts/live.py) hears "runs.changed"; each
-open page of theirs holds one `RunsConsumer` socket, which passes the news on as
-`{"code", "status"}`, and the page re-reads its lists (static/js/liveruns.js).
+cancelled), its owner's group `runs.<id>` hears "runs.changed"; each open page of theirs
+with such a list holds one `RunsConsumer` socket, which passes the news on as
+`{"code", "status"}`, and the page re-reads its lists (static/js/liveruns.js). A group of
+its own, not the person's `user.<id>`: their live panels (hundreds, in a bench) have no use
+for the news of every other run.
 
 Sent after the commit (by actions.py, or by the runner from its event loop), so a list
 re-read on the news already shows the new status.
@@ -18,11 +20,13 @@ from asgiref.sync import async_to_sync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
-from playground.accounts.live import user_group
-
 RUNS_CHANGED = "runs.changed"  # the message type; RunsConsumer.runs_changed
 NOT_ALLOWED = 4403
 log = logging.getLogger(__name__)
+
+
+def runs_group(user_id: int) -> str:
+    return f"runs.{user_id}"
 
 
 def runs_message(generation: Any) -> dict[str, Any]:
@@ -33,7 +37,7 @@ async def notify_owner_async(generation: Any) -> None:
     """The runner's notice, from its event loop."""
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(user_group(generation.owner_id), runs_message(generation))
+        await layer.group_send(runs_group(generation.owner_id), runs_message(generation))
 
 
 def notify_owner(generation: Any) -> None:
@@ -42,7 +46,7 @@ def notify_owner(generation: Any) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(user_group(generation.owner_id), runs_message(generation))
+        async_to_sync(layer.group_send)(runs_group(generation.owner_id), runs_message(generation))
     except Exception:  # a dead channel layer must not fail a database write
         log.warning("could not tell the owner of %s", generation.code, exc_info=True)
 
@@ -55,7 +59,7 @@ class RunsConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return await self.close(code=NOT_ALLOWED)
-        self.group = user_group(user.pk)
+        self.group = runs_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
@@ -69,7 +73,3 @@ class RunsConsumer(AsyncWebsocketConsumer):
     async def runs_changed(self, message: dict[str, Any]) -> None:
         news = {"code": message["code"], "status": message["status"]}
         await self.send(text_data=json.dumps(news))
-
-    async def access_changed(self, message: dict[str, Any]) -> None:
-        """Memberships changed (the same group): the lists re-read what they may show."""
-        await self.send(text_data=json.dumps({"code": None, "status": None}))

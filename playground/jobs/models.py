@@ -103,7 +103,8 @@ class Generation(models.Model):
     notes = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)  # ["portrait", "v2"], lower-case
     in_showcase = models.BooleanField(default=False)  # on its team's public showcase
-    # The first output's kind (image/video/audio/text/file), for filtering without a join.
+    # What the run made (an OutputKind, from its first output file or its text), for the
+    # gallery's Media filter without a join; written when its outputs are stored.
     media_kind = models.CharField(max_length=10, blank=True)
     # Prompt, other text inputs, tags and notes, lower-cased: the SQLite search fallback and
     # the source of Postgres' full-text index.
@@ -212,6 +213,17 @@ class MediaKind(models.TextChoices):
     AUDIO = "audio", "Audio"
     TEXT = "text", "Text"
     FILE = "file", "File"
+
+
+class OutputKind(models.TextChoices):
+    """What a generation made, as the gallery filters it (`Generation.media_kind`)."""
+
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+    TEXT = "text", "Text"
+    MESH = "3d", "3D"
+    OTHER = "other", "Other"
 
 
 def asset_path(asset: MediaAsset, filename: str) -> str:

@@ -37,14 +37,16 @@ from playground.fal.errors import (
 )
 from playground.fal.retry import is_retryable
 from playground.fal.types import QueueState, QueueStatus
-from playground.jobs import actions, live
-from playground.jobs.assets import copy_assets
+from playground.jobs import actions, live, streaming
+from playground.jobs.assets import copy_assets, output_kind
 from playground.jobs.dbpool import DbPool, GroupWriter
+from playground.jobs.inputs import InputUnavailable, fetchable_input
 from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 
 log = logging.getLogger(__name__)
 SUBMITS_AT_ONCE = 32
 CANCEL_CHECK_SECONDS = 2.0
+PARTIAL_KEEP_CHARS = 200_000
 STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
 
 
@@ -282,14 +284,26 @@ class Tracker:
                 await self.run_direct(fal)
         except FalError as error:
             await self.handle_error(error)
+        except InputUnavailable as error:
+            await self.fail({"message": str(error)})
+
+    async def payload(self, fal: Any) -> dict[str, Any]:
+        """The input as sent: files of our own storage as URLs the backend can fetch."""
+        return await fetchable_input(
+            self.generation.input,
+            owner_id=self.generation.owner_id,
+            upload=fal.upload,
+            in_thread=self.runner.db.run,
+        )
 
     # -- queue mode -----------------------------------------------------------------------
     async def run_queued(self, fal: Any) -> None:
         generation = self.generation
         if not generation.fal_request_id:
+            payload = await self.payload(fal)
             async with self.runner.submit_gate:
                 handle = await fal.submit(
-                    generation.endpoint_id, generation.input, webhook_url=webhook_url()
+                    generation.endpoint_id, payload, webhook_url=webhook_url()
                 )
             await self.update(
                 fal_request_id=handle.request_id,
@@ -436,11 +450,19 @@ class Tracker:
         )
         if generation.mode == Mode.STREAM:
             output = None
-            async for event in fal.stream(generation.endpoint_id, generation.input):
+            async for event in fal.stream(generation.endpoint_id, await self.payload(fal)):
+                if streaming.is_status_event(event):  # progress: its logs, no output
+                    if logs := streaming.status_logs(event):
+                        await self.update(events=[(EventKind.LOG, _log_payload(logs))])
+                    continue
+                if failure := streaming.failure_of(event):
+                    return await self.fail(failure)
                 output = event
-                await self.update(events=[(EventKind.PARTIAL, {"data": _trim(event)})])
+                await self._write(actions.record_partial, data=_trim(event))
+            if output is None:
+                return await self.fail({"message": "The stream ended without an output."})
         else:
-            result = await fal.run(generation.endpoint_id, generation.input)
+            result = await fal.run(generation.endpoint_id, await self.payload(fal))
             output = result.data
             if result.request_id:
                 await self.update(fal_request_id=result.request_id)
@@ -452,7 +474,10 @@ class Tracker:
             fal, self.generation, output, db=self.runner.writer, files=self.runner.files
         )
         await self.finish(
-            Status.COMPLETED, output=output, metrics={**metrics, "assets": len(assets)}
+            Status.COMPLETED,
+            output=output,
+            metrics={**metrics, "assets": len(assets)},
+            media_kind=output_kind(assets, output),
         )
 
     async def handle_error(self, error: FalError) -> None:
@@ -567,9 +592,10 @@ def _log_payload(logs: list) -> dict[str, Any]:
 
 
 def _trim(event: Any) -> Any:
-    """Partial outputs can be large; keep events small (the final output is stored whole)."""
+    """Partial outputs can be large; keep events small (the final output is stored whole).
+    Only the newest partial is kept (actions.record_partial), so a long answer still fits."""
     text = repr(event)
-    return event if len(text) < 20_000 else {"note": "partial output too large to keep"}
+    return event if len(text) < PARTIAL_KEEP_CHARS else {"note": "partial output too large to keep"}
 
 
 def _history(generation: Generation) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from playground.jobs.models import Generation, Mode
 from playground.jobs.panel import full_context
 from playground.lib import serving
 from playground.lib.params import parse_id
+from playground.lib.refusals import refuse
 
 RECENT = 8
 MODE_FIELD = "__mode"  # not a schema property: never sent to fal
@@ -87,7 +88,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 def cancel(request: HttpRequest, code: str) -> HttpResponse:
     generation, can_edit = generation_for(request.user, code)
     if not can_edit:
-        return HttpResponse("Only its owner can cancel this generation.", status=403)
+        return refuse(request, "Only its owner can cancel this generation.")
     actions.request_cancel(generation=generation)
     if request.htmx:
         return HttpResponse(status=204)
@@ -108,13 +109,16 @@ def serve_asset(request: HttpRequest, generation: Generation, name: str) -> Http
 
     Served by `serving.file_response`: inline only for pictures, audio and video; an output
     that is HTML, SVG or anything else is a download and never runs as a page of ours."""
-    from playground.gallery.exports import download_bytes
+    from playground.gallery.exports import download_bytes, download_name
 
     path = f"generations/{generation.code}/{name}"
     asset = generation.assets.filter(Q(file=path) | Q(thumbnail=path)).first()
     if asset is None:
         raise Http404("No such file")
+    asset.generation = generation  # the same row: no second query for its input
     field = asset.file if asset.file.name == path else asset.thumbnail
+    if field is asset.file:
+        name = download_name(generation, asset)  # "Save as" offers what it is, not 00-images-0
     content_type = asset.content_type if field is asset.file else "image/jpeg"
     download = request.GET.get("download") == "1"
     if download and field is asset.file and asset.content_type == "image/png":

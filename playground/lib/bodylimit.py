@@ -77,8 +77,10 @@ def limit_for(path: str) -> BodyLimit:
         ("/localfal/cdn/files/upload", emulator_upload),
         ("/uploads/", MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD),
         ("/webhooks/fal", WEBHOOK_BYTES),
+        ("/api/fal/proxy", settings.GATEWAY_MAX_BODY_BYTES),
+        ("/gateway/", settings.GATEWAY_MAX_BODY_BYTES),
     )
-    fal_style = path.startswith("/localfal/")
+    fal_style = path.startswith(("/localfal/", "/api/fal/", "/gateway/"))
     for prefix, max_bytes in routes:
         if path.startswith(prefix):
             return BodyLimit(max_bytes, fal_style)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playground.catalog.models import Endpoint
 from playground.jobs.actions import record_event
 from playground.jobs.assets import Found, store_asset
-from playground.jobs.models import EventKind, Generation, Status
+from playground.jobs.models import EventKind, Generation, OutputKind, Status
 from playground.realtime.frames import Picture, pictures, summary
 
 MODE = "realtime"
@@ -58,7 +58,8 @@ def save_frame(
             asset = store_asset(generation, len(images), item, data, content_type)
             generation.input = {**generation.input, image_field: asset.file.url}
         generation.output = {**summary(output), "images": images} if images else summary(output)
-        generation.save(update_fields=["input", "output"])
+        generation.media_kind = OutputKind.IMAGE if images else ""
+        generation.save(update_fields=["input", "output", "media_kind"])
         record_event(
             generation=generation,
             kind=EventKind.STATUS,

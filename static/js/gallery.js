@@ -20,6 +20,14 @@
     form.hidden = checked.length === 0;
     var count = form.querySelector("[data-selected-count]");
     if (count) count.textContent = checked.length;
+    // Move and Delete are offered only while every selected card is the person's to change.
+    var foreign = checked.some(function (box) {
+      var card = box.closest("[data-card]");
+      return card && !card.hasAttribute("data-editable");
+    });
+    form.querySelectorAll("[data-needs-edit]").forEach(function (control) { control.hidden = foreign; });
+    var note = form.querySelector("[data-edit-note]");
+    if (note) note.hidden = !foreign;
     var compare = form.querySelector('[value="compare"]');
     if (compare) compare.disabled = checked.length < 2 || checked.length > 4;
     var gallery = document.querySelector("[data-gallery]");

@@ -115,6 +115,7 @@
   }
 
   function showPayload(status, body) {
+    if (status === 200 && body.errors) status = 422; // a draft that needs attention (not a failure)
     if (body.code) showCode(body.code);
     if (body.input) showInput(body.input);
     if (status === 200) {
@@ -123,7 +124,9 @@
       setRequestState("ok");
     } else if (status === 422) {
       var count = showErrors(body.errors || {});
-      setStatus("warn", count + (count === 1 ? " field needs" : " fields need") + " attention",
+      var todo = untouchedTodo(body.errors || {});
+      if (todo) setStatus("todo", todo);
+      else setStatus("warn", count + (count === 1 ? " field needs" : " fields need") + " attention",
         firstMessage(body.errors || {}));
       setRequestState("warn");
     } else if (status === 403) {
@@ -131,6 +134,20 @@
     } else {
       setStatus("error", firstMessage(body.errors || {}) || "Something went wrong (" + status + ").");
     }
+  }
+
+  // Before any touch, required fields still empty are a to-do, not an error (D15).
+  function untouchedTodo(errors) {
+    if (showAllErrors || touched.size) return "";
+    var paths = Object.keys(errors);
+    var onlyRequired = paths.every(function (path) {
+      return [].concat(errors[path]).every(function (message) {
+        return message === "This field is required.";
+      });
+    });
+    if (!paths.length || !onlyRequired) return "";
+    var labels = paths.slice(0, 3).map(labelFor);
+    return "To run, fill in " + labels.join(", ") + (paths.length > 3 ? "…" : "");
   }
 
   function firstMessage(errors) {
@@ -477,6 +494,13 @@
 
   // -- arrays
   function addRow(array) {
+    // An optional list with minItems is absent or long enough: its first Add opens them all.
+    var empty = !$(":scope > [data-rows] > [data-row]", array);
+    var count = empty ? parseInt(array.dataset.firstRows || "1", 10) || 1 : 1;
+    for (var i = 0; i < count; i++) addOneRow(array, i === 0);
+  }
+
+  function addOneRow(array, focus) {
     var template = $(":scope > template[data-row-template]", array);
     var rows = $(":scope > [data-rows]", array);
     var index = parseInt(array.dataset.nextIndex || "0", 10);
@@ -490,7 +514,7 @@
     $$("[data-slider-range]", row).forEach(paintSlider);
     renumber(array);
     var first = row.querySelector("input:not([type=hidden]):not([tabindex='-1']), select, textarea");
-    if (first) first.focus();
+    if (first && focus) first.focus();
     touched.add(array.dataset.path);
     scheduleRefresh();
   }
@@ -779,7 +803,7 @@
   // ---- events ----------------------------------------------------------------------------------
   function onFormInput(event) {
     var target = event.target;
-    if (target.name) touched.add(target.name);
+    // Typing does not count as a touch yet: errors wait for change, blur or Run (D15).
     if (target.matches("[data-slider-range], [data-slider-number]")) syncSlider(target);
     if (target.matches("textarea")) {
       updateCounter(target);
@@ -869,6 +893,12 @@
     form.addEventListener("change", onFormChange);
     form.addEventListener("click", onFormClick);
     form.addEventListener("keydown", onFormKeydown);
+    form.addEventListener("focusout", function (event) {
+      var name = event.target.name;
+      if (!name || touched.has(name) || event.target.type === "hidden") return;
+      touched.add(name);
+      scheduleRefresh();
+    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
     });

@@ -92,5 +92,16 @@
     });
   });
 
+  // ---- refusals ---------------------------------------------------------------------------
+  // A refusal (4xx) the server retargeted to the messages area (playground/lib/refusals.py)
+  // is a message to show there, not a failure to drop.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   window.PlaygroundUI = { copyText: copyText };
 })();

@@ -100,16 +100,32 @@ def test_invalid_email_is_explained_and_sends_nothing(client_alice, team, mailou
     assert mailoutbox == []
 
 
-def test_join_page_asks_anonymous_visitors_to_log_in_and_keeps_the_way_back(client, team):
+def test_join_page_offers_anonymous_visitors_an_account_and_keeps_the_way_back(client, team):
     invitation = Invitation.objects.create(team=team)
     url = join_url(invitation)
 
     response = client.get(url)
 
     assert response.status_code == 302
-    assert response.url == f"{reverse('login')}?next={url}"
-    login_page = client.get(response.url).content.decode()
-    assert f'href="{reverse("signup")}?next={url}"' in login_page
+    assert response.url == f"{reverse('signup')}?next={url}"
+    signup_page = client.get(response.url).content.decode()
+    assert "You are invited to join <strong>Studio</strong>" in signup_page
+    assert f'href="{reverse("login")}?next={url}"' in signup_page  # "Already have an account?"
+
+
+def test_an_invitation_emailed_to_an_existing_account_asks_to_log_in(client, team, alice):
+    alice.email = "Alice@example.com"
+    alice.save(update_fields=["email"])
+    invitation = Invitation.objects.create(team=team, email="alice@example.com")
+
+    response = client.get(join_url(invitation))
+
+    assert response.url == f"{reverse('login')}?next={join_url(invitation)}"
+
+
+def test_an_unknown_invite_token_signed_out_asks_to_log_in(client):
+    response = client.get(reverse("teams:join", args=["nope"]))
+    assert response.url.startswith(reverse("login"))
 
 
 def test_signing_up_from_an_invite_joins_the_team_and_opens_it(client, team):

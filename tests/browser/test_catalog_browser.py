@@ -53,7 +53,7 @@ def test_typing_narrows_the_results_without_a_page_reload(live_app, page):
     # The model page may ask a visitor to log in first; the card leads there either way.
     model_url = f"{live_app.url}/models/fal-ai/flux-kontext/dev/"
     with page.expect_request(model_url):
-        page.get_by_role("link", name="Flux Kontext Dev").click()
+        page.get_by_role("link", name="FLUX.1 Kontext [dev]").click()
     expect(page).to_have_url(
         re.compile(r"/models/fal-ai/flux-kontext/dev/$|next=/models/fal-ai/flux-kontext/dev/$")
     )
@@ -112,3 +112,22 @@ def test_show_more_appends_cards_and_moves_focus_to_the_first_new_one(live_app, 
     page.get_by_role("link", name="Show more models").click()
     expect(cards).to_have_count(total)
     expect(page.get_by_role("link", name="Show more models")).to_have_count(0)
+
+
+def test_cards_carry_real_titles_search_knows_speech_words_and_forgives_typos(live_app, page):
+    page.goto(f"{live_app.url}/models/")
+    expect(page.get_by_role("link", name="FLUX.1 [schnell]")).to_be_visible()
+    schnell = "The fastest FLUX: text to image in one to four steps."
+    expect(page.get_by_text(schnell)).to_be_visible()
+    groups = page.get_by_role("navigation", name="Model groups")
+    expect(groups.get_by_role("link", name=re.compile(r"^Speech"))).to_be_visible()
+    expect(groups.get_by_role("link", name=re.compile(r"^3D"))).to_have_count(0)
+
+    search_box(page).fill("text to speech")
+    speech = Endpoint.objects.filter(group="speech")
+    expect(page.locator(".model-card[data-group='speech']")).to_have_count(speech.count())
+
+    search_box(page).fill("fluxx")
+    expect(page.locator("[data-corrected]")).to_have_text("flux")
+    expect(page.get_by_role("link", name="FLUX.1 [dev]")).to_be_visible()
+    expect(page.locator("#catalog-announce")).to_contain_text("for “flux”")

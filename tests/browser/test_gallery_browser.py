@@ -102,7 +102,7 @@ def test_a_share_link_opens_in_a_fresh_browser_with_no_session(signed_in, browse
     try:
         visit = stranger.new_page()
         visit.goto(url)
-        expect(visit.get_by_role("heading", name="Flux Schnell")).to_be_visible()
+        expect(visit.get_by_role("heading", name="FLUX.1 [schnell]")).to_be_visible()
         visit.wait_for_function(
             "() => { const img = document.querySelector('.gen-asset img');"
             " return img && img.complete && img.naturalWidth > 0; }"

@@ -69,7 +69,7 @@ def test_custom_size_updates_the_code_and_examples_fill_the_form(live_app, signe
 
     page.get_by_role("button", name="Reset").click()
     expect(prompt).to_have_value("")
-    expect(page.locator("[data-payload-status]")).to_contain_text("needs attention")
+    expect(page.locator("[data-payload-status]")).to_contain_text("To run, fill in Prompt")
 
 
 def test_lora_rows_can_be_added_and_removed(live_app, signed_in):

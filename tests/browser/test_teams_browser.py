@@ -48,11 +48,18 @@ def test_invite_link_brings_bob_into_alices_team(live_app, browser, page, live_u
     try:
         bob = bob_context.new_page()
         bob.goto(link)
+        # Signed out, an invite link offers an account first; bob has one, so he logs in.
+        expect(bob.get_by_role("heading", name="Create your account")).to_be_visible()
+        bob.get_by_role("link", name="Log in").last.click()
         expect(bob.get_by_role("heading", name="Welcome back")).to_be_visible()
         log_in(bob, "bob", "pw-bob-12345")
 
         expect(bob.get_by_role("heading", name="Join Night Studio")).to_be_visible()
         expect(bob.get_by_text("alice invited you")).to_be_visible()
+        # The card breathes: the facts and the button are apart.
+        facts = bob.locator(".auth__card .kv").bounding_box()
+        button = bob.get_by_role("button", name="Accept invitation").bounding_box()
+        assert button["y"] - (facts["y"] + facts["height"]) >= 16
         bob.get_by_role("button", name="Accept invitation").click()
 
         expect(bob).to_have_url(f"{live_app.url}/teams/night-studio/")
@@ -96,3 +103,24 @@ def test_personal_key_is_saved_in_place_and_shown_by_its_last_four(live_app, pag
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Teams").click()
     page.screenshot(path=ARTIFACTS / "teams-empty.png", full_page=True)
+
+
+def test_an_invite_link_opened_signed_out_signs_up_and_joins(live_app, page, live_user):
+    from playground.accounts.models import Invitation, Role, Team
+
+    alice = live_user("inviter", "pw-inviter-12345")
+    team = Team.objects.create(name="Dock Crew", slug="dock-crew")
+    Membership.objects.create(user=alice, team=team, role=Role.OWNER)
+    invitation = Invitation.objects.create(team=team, role=Role.MEMBER, created_by=alice)
+
+    page.goto(f"{live_app.url}/teams/join/{invitation.token}/")
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    expect(page.get_by_text("You are invited to join Dock Crew by inviter")).to_be_visible()
+    page.get_by_label("Username").fill("newcomer")
+    page.get_by_label("Password", exact=True).fill("a-long-new-pass-4821")
+    page.get_by_label("Confirm password").fill("a-long-new-pass-4821")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(f"{live_app.url}/teams/dock-crew/")
+    expect(page.get_by_text("You joined “Dock Crew” as member.")).to_be_visible()
+    assert Membership.objects.get(user__username="newcomer", team=team).role == "member"

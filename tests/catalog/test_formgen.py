@@ -81,7 +81,11 @@ def test_every_property_appears_once_in_order(name):
     order = schema.get("x-fal-order-properties", [])
     expected = [n for n in order if n in schema["properties"]]
     expected += [n for n in schema["properties"] if n not in expected]
-    assert names == expected
+    # sync_mode is never offered (the gallery needs URLs); required prompts come first.
+    props = schema["properties"]
+    expected = [n for n in expected if n != "sync_mode" or props[n].get("type") != "boolean"]
+    prompts = [n for n in expected if n.endswith("prompt") and n in schema.get("required", [])]
+    assert names == prompts + [n for n in expected if n not in prompts]
 
 
 @pytest.mark.parametrize("name", SCHEMA_FILES)
@@ -278,14 +282,18 @@ def test_missing_prompt_is_required():
 
 def test_checkbox_last_value_wins():
     schema = load(FLUX)
-    assert decode(schema, {"prompt": "a", "sync_mode": ["false", "true"]}).input["sync_mode"]
-    assert decode(schema, {"prompt": "a", "sync_mode": ["false"]}).input["sync_mode"] is False
+    posted = {"prompt": "a", "enable_safety_checker": ["false", "true"]}
+    assert decode(schema, posted).input["enable_safety_checker"] is True
+    posted = {"prompt": "a", "enable_safety_checker": ["false"]}
+    assert decode(schema, posted).input["enable_safety_checker"] is False
 
 
 def test_query_dict_is_read_like_a_browser_post():
-    post = QueryDict("prompt=a+cat&sync_mode=false&sync_mode=true&num_images=2")
+    post = QueryDict(
+        "prompt=a+cat&enable_safety_checker=false&enable_safety_checker=true&num_images=2"
+    )
     decoded = decode(load(FLUX), post)
-    assert decoded.input == {"prompt": "a cat", "sync_mode": True, "num_images": 2}
+    assert decoded.input == {"prompt": "a cat", "enable_safety_checker": True, "num_images": 2}
 
 
 def test_empty_nullable_is_left_out():

@@ -62,8 +62,10 @@ def test_documents_without_schemas_are_refused_clearly():
 def test_migrate_loads_the_bundled_catalog_with_modes():
     assert Endpoint.objects.count() == len(BUNDLED)
     flux = Endpoint.objects.get(endpoint_id="fal-ai/flux/dev")
-    assert flux.category == "image"
-    assert flux.title == "Flux Dev"
+    # Title, description and category come from the bundled listing (fal's model list).
+    assert flux.category == "text-to-image"
+    assert flux.title == "FLUX.1 [dev]"
+    assert flux.description.startswith("A 12-billion-parameter text-to-image model")
     assert "queue" in flux.modes and "run" in flux.modes
     assert "realtime" in Endpoint.objects.get(endpoint_id="fal-ai/fast-lcm-diffusion").modes
 

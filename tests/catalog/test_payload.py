@@ -46,6 +46,7 @@ def test_the_flux_defaults_with_a_prompt_make_a_valid_input(client_alice):
 
     assert response.status_code == 200
     body = response.json()
+    assert "errors" not in body
     assert body["input"]["prompt"] == "a red fox"
     assert body["input"]["image_size"] == "landscape_4_3"
     assert list(Draft202012Validator(schema(FLUX)).iter_errors(body["input"])) == []
@@ -79,6 +80,7 @@ def test_a_custom_size_and_two_loras(client_alice):
     response = client_alice.post(url(SDXL), posted)
 
     assert response.status_code == 200, response.json()
+    assert "errors" not in response.json()
     data = response.json()["input"]
     assert data["image_size"] == {"width": 640, "height": 480}
     assert [lora["path"] for lora in data["loras"]] == [
@@ -99,7 +101,8 @@ def test_errors_are_keyed_by_the_field_path(client_alice):
 
     response = client_alice.post(url(FLUX), posted)
 
-    assert response.status_code == 422
+    # A draft that needs attention is an answer, not a failed request (no console error).
+    assert response.status_code == 200
     errors = response.json()["errors"]
     assert errors["prompt"] == ["This field is required."]
     assert "at most 50" in errors["num_inference_steps"][0]

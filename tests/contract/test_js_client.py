@@ -163,7 +163,12 @@ def test_stream_ends_with_the_output(js):
 
     events = report["result"]["events"]
     assert len(events) >= 3, events
-    assert all("images" not in event for event in events[:-1])
+    # Before the output only progress and blurred previews (data URIs) of the images.
+    assert all(
+        event.get("partial") and event["images"][0]["url"].startswith("data:image/")
+        for event in events[:-1]
+        if "images" in event
+    )
     assert report["result"]["done"] == events[-1]
     assert report["result"]["requestId"]
     assert_images(events[-1], width=64, height=64)

@@ -150,7 +150,12 @@ def test_stream_ends_with_the_output(fal):
     events = list(fal.stream(APP, {"prompt": PROMPT, "image_size": SMALL}, headers=slow(0.5)))
 
     assert len(events) >= 3, events
-    assert all("images" not in event for event in events[:-1])
+    # Before the output only progress and blurred previews (data URIs) of the images.
+    assert all(
+        event.get("partial") and event["images"][0]["url"].startswith("data:image/")
+        for event in events[:-1]
+        if "images" in event
+    )
     assert_images(events[-1])
 
 

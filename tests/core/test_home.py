@@ -136,3 +136,20 @@ def test_the_dashboard_shows_my_latest_generations_in_few_queries(
     assert html.count('class="dash-latest__item"') == 12
     assert "mine 14" in html and "not mine" not in html
     assert "Your generations will appear here" not in html
+
+
+def test_home_page_describes_the_gateway_and_what_is_still_coming(client):
+    html = client.get(reverse("home")).content.decode()
+
+    gateway_card = html[html.index("Gateway") :][:500]
+    assert "personal token" in gateway_card
+    assert "Usage charts and rate limits" in gateway_card and "Coming soon" in gateway_card
+
+
+def test_readme_documents_the_gateway_and_promises_no_usage_charts_yet():
+    from django.conf import settings
+
+    readme = (settings.BASE_DIR / "README.md").read_text()
+
+    assert "## Gateway" in readme and "/api/fal/proxy" in readme
+    assert "Coming soon, not in this version yet: usage charts" in readme

@@ -132,8 +132,14 @@ def test_the_png_download_carries_the_parameters(client_alice, alice):
     response = client_alice.get(asset.file.url + "?download=1")
     assert response["Content-Disposition"].startswith("attachment")
     image = Image.open(io.BytesIO(response.content))
-    assert json.loads(image.text["parameters"]) == {"prompt": "a lighthouse", "seed": 7}
+    assert image.text["parameters"] == (
+        "a lighthouse\nSeed: 7, Size: 8x6, Model: fal-ai/flux/schnell"
+    )  # AUTOMATIC1111's format, which other tools read
+    assert json.loads(image.text["input"]) == {"prompt": "a lighthouse", "seed": 7}
     assert image.text["generation"] == str(generation.code)
+    assert response["Content-Disposition"] == (
+        'attachment; filename="flux-schnell_a-lighthouse_seed7.png"'
+    )
     with asset.file.open("rb") as again:
         assert again.read() == stored  # the stored file is never changed
     inline = client_alice.get(asset.file.url)
@@ -174,6 +180,7 @@ def test_bulk_download_is_a_zip_with_files_and_metadata(client_alice, alice):
     assert len([n for n in names if n.endswith(".png")]) == 2
     folder = next(n for n in names if str(one.code) in n).split("/")[0]
     assert json.loads(archive.read(f"{folder}/metadata.json"))["input"]["prompt"] == "one"
+    assert f"{folder}/flux-schnell_one_seed7.png" in names  # named as a single download
 
 
 def test_a_zip_is_written_one_file_at_a_time_while_it_is_sent(alice, monkeypatch):

@@ -192,10 +192,12 @@ def test_the_team_gallery_needs_few_queries(
 ):
     for i in range(20):
         finished(bob if i % 2 else alice, f"run {i}", team=team, visibility="team")
-    # session, user, team, membership, memberships, generations, assets
-    with django_assert_max_num_queries(7):
+    # session, user, team, membership, memberships, the team's models (cached), generations
+    # with their authors, assets
+    with django_assert_max_num_queries(8):
         page = client_alice.get(reverse("gallery:team", args=["studio"]))
     assert page.text.count("data-code=") == 20
+    assert page.text.count("by bob") == 10 and page.text.count("by you") == 10
 
 
 def test_the_team_gallery_shows_what_members_posted(client, bob, alice, team, vera):

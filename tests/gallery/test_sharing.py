@@ -124,3 +124,14 @@ def test_posting_to_a_team_one_is_not_in_is_refused(client, alice, charlie, team
     response = client.post(reverse("gallery:move", args=[mine.code]), {"team": team.pk})
     assert response.status_code == 403
     assert Generation.objects.get(pk=mine.pk).team is None
+
+
+def test_a_shared_answer_is_formatted_markdown_and_never_runs_html(client_alice, alice):
+    answer = "## Plan\n\n- **one**\n\n<script>alert(1)</script>"
+    generation = finished(alice, image=False, output={"output": answer})
+    generation = share(client_alice, generation)
+
+    page = Client().get(reverse("gallery:share", args=[generation.share_token])).text
+
+    assert "<h2>Plan</h2>" in page and "<strong>one</strong>" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from playground.gallery.exports import INPUT_KEY, PNG_KEY
 from playground.jobs.models import Generation
 from playground.jobs.seeds import input_with_used_seed, seed_bounds, seed_of, with_seed
 from tests.gallery.conftest import finished
@@ -84,4 +85,5 @@ def test_the_png_parameters_carry_the_seed_the_result_reports(client_alice, alic
     asset = generation.assets.get()
     response = client_alice.get(asset.file.url + "?download=1")
     image = Image.open(io.BytesIO(body(response)))
-    assert json.loads(image.text["parameters"])["seed"] == 555
+    assert "Seed: 555" in image.text[PNG_KEY]  # A1111's text
+    assert json.loads(image.text[INPUT_KEY])["seed"] == 555  # the input, to run it again

@@ -11,10 +11,12 @@ from typing import Any
 
 from playground.lib.schemaguard import pattern_problem
 
-from . import hints
+from . import freeform, hints
 from .resolve import Recursive, is_null, resolve, union_list
 from .spec import (
     ARRAY,
+    BLANK_EMPTY,
+    BLANK_NULL,
     BOOLEAN,
     CONST,
     ENUM,
@@ -47,14 +49,28 @@ _TYPE_LABELS = {
 def build_form(schema: dict[str, Any]) -> FormSpec:
     """The form for an input schema; never raises for a dict schema."""
     root = schema if isinstance(schema, dict) else {}
+    if freeform.is_freeform(root):
+        return FormSpec(fields=[freeform.field()])
     try:
         node, chain = resolve(root, root)
     except Recursive:
         node, chain = {}, ()
-    fields = build_children(root, node, "", chain, 0)
+    fields = [f for f in build_children(root, node, "", chain, 0) if not _hidden(f)]
     for field in fields:
         field.advanced = hints.is_advanced(field)
+    # Required prompts first: what a person must write comes before what they may tune.
+    fields.sort(key=lambda f: not (f.required and f.kind == STRING and hints.is_prompt(f.name)))
     return FormSpec(fields=fields)
+
+
+def _hidden(field: FieldSpec) -> bool:
+    """`sync_mode: true` returns data URIs instead of URLs, which the gallery cannot keep:
+    the form never offers it (the model's default, URLs, applies)."""
+    if field.name in hints.HIDDEN_NAMES and field.kind == BOOLEAN:
+        if not field.required:
+            return True
+        field.kind, field.const, field.widget = CONST, False, "hidden"
+    return False
 
 
 def ordered_names(node: dict[str, Any]) -> list[str]:
@@ -81,9 +97,26 @@ def build_children(
     props = node.get("properties") or {}
     required = node.get("required") if isinstance(node.get("required"), list) else []
     return [
-        build_field(root, props[name], name, join(prefix, name), name in required, chain, depth + 1)
+        _property(
+            build_field(
+                root, props[name], name, join(prefix, name), name in required, chain, depth + 1
+            )
+        )
         for name in ordered_names(node)
     ]
+
+
+def _property(field: FieldSpec) -> FieldSpec:
+    """What an object's property (not a union branch or an array row) may leave out."""
+    optional = not field.required or field.nullable
+    # An optional object starts absent: its required members must not block the form.
+    field.addable = field.kind == OBJECT and optional
+    if not field.required and field.has_default and field.default not in (None, ""):
+        if field.nullable and field.kind in (STRING, INTEGER, NUMBER, FILE, ENUM):
+            field.blank = BLANK_NULL  # "leave out" means the default; null is a choice
+        elif field.kind == STRING:
+            field.blank = BLANK_EMPTY
+    return field
 
 
 def build_field(

@@ -44,6 +44,15 @@ def convert(field: FieldSpec, raw: str) -> Any:
     return converter(raw) if converter else raw
 
 
+def off_type_default(field: FieldSpec, raw: str) -> bool:
+    """Whether `raw` is an integer field's non-integer default (2.5), as the form shows it."""
+    default = field.default
+    if field.kind != INTEGER or not field.has_default or not isinstance(default, float):
+        return False
+    number = _float(raw.strip())
+    return not default.is_integer() and number is not None and number == default
+
+
 def to_integer(raw: str) -> int:
     text = raw.strip()
     if _INT.fullmatch(text):

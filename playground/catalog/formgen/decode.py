@@ -10,6 +10,8 @@ Details the naming scheme leaves open, decided here:
 - a row exists when any name under `<array>.<i>` is posted, including the bare row name
   `<array>.<i>` itself (encode posts `loras.0=""` for a row like `{}` that has no inputs);
   only canonical indices count ("0", "7"; not "01", "-1", "x"), at most MAX_ROWS rows;
+- an optional object is sent when anything under its name is posted (its bare name,
+  posted by the form once the person adds it, counts): then even as `{}`;
 - errors: decode's own ("Enter a number.") win over the schema's at the same path;
   errors about the input as a whole are keyed "__all__".
 """
@@ -22,9 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import freeform
 from .build import build_form, join
-from .convert import Invalid, convert
-from .spec import ARRAY, CONST, OBJECT, STRING, UNION, FieldSpec
+from .convert import Invalid, convert, off_type_default
+from .spec import ARRAY, BLANK_NULL, CONST, FREEFORM, OBJECT, STRING, UNION, FieldSpec
 from .trace import Trace
 from .validate import ROOT, validate
 
@@ -54,6 +57,8 @@ def decode(schema: dict[str, Any], data: Any) -> Decoded:
 
 
 def _decode(schema: dict[str, Any], data: Any) -> Decoded:
+    if freeform.is_freeform(schema):
+        return _decode_freeform(schema, data)
     decoder = _Decoder(_Posted(posted_lists(data)))
     value = decoder.children(build_form(schema).fields, "", "")
     errors = decoder.errors
@@ -61,6 +66,21 @@ def _decode(schema: dict[str, Any], data: Any) -> Decoded:
         # A field that could not be converted was left out; "required" would be noise.
         errors.setdefault(path, messages)
     return Decoded(input=value, errors=errors)
+
+
+def _decode_freeform(schema: dict[str, Any], data: Any) -> Decoded:
+    raw = posted_lists(data).get(FREEFORM) or [None]
+    value, problem = freeform.decode_text(raw[-1])
+    if value is None:
+        return Decoded(input={}, errors={FREEFORM: [problem or "Enter valid JSON."]})
+    errors = validate(schema, value, Trace())
+    # Without fields to point at, each message names the property it is about.
+    messages = [
+        message if path in (ROOT, "") else f"{path}: {message}"
+        for path, listed in errors.items()
+        for message in listed
+    ]
+    return Decoded(input=value, errors={FREEFORM: messages} if messages else {})
 
 
 def posted_lists(data: Any) -> dict[str, list[str]]:
@@ -141,6 +161,11 @@ class _Decoder:
         return value
 
     def value(self, field: FieldSpec, name: str, out: str) -> Any:
+        if field.kind == OBJECT and field.addable:
+            # Added (its bare name or any input under it posted): sent, even as {}.
+            if not self.posted.has(name):
+                return self.empty(field)
+            return self.children(field.children, name, out)
         if field.kind == OBJECT:
             return self.children(field.children, name, out) or self.empty(field)
         if field.kind == ARRAY:
@@ -200,10 +225,16 @@ class _Decoder:
         return None
 
     def leaf(self, field: FieldSpec, name: str) -> Any:
+        if field.blank and (self.posted.last(f"{name}:blank") or "").strip() == "true":
+            return None if field.blank == BLANK_NULL else ""
         raw = self.posted.last(name)
         # Only text keeps surrounding spaces; an all-blank number or choice is "empty".
         if raw is None or (raw if field.kind == STRING else raw.strip()) == "":
             return self.empty(field)
+        if off_type_default(field, raw):
+            # The schema's own default, though it breaks the schema's type (an integer
+            # defaulting to 2.5): left out, the model applies it as given.
+            return field.default if field.required else _MISSING
         try:
             return convert(field, raw)
         except Invalid as exc:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import freeform
 from .build import build_form, join
 from .spec import (
     ARRAY,
+    BLANK_EMPTY,
+    BLANK_NULL,
     BOOLEAN,
     CONST,
     ENUM,
@@ -31,6 +34,8 @@ from .trace import Trace
 
 def encode(schema: dict[str, Any], value: Any) -> dict[str, list[str]]:
     """The names and values a browser would post for `value`."""
+    if freeform.is_freeform(schema):
+        return freeform.encode_value(value)
     return _Encoder().run(build_form(schema).fields, value).posted
 
 
@@ -59,11 +64,18 @@ class _Encoder:
         self._emit(field, value, name, out)
 
     def _emit(self, field: FieldSpec, value: Any, name: str, out: str) -> None:
-        if value is None:
+        if _is_blank(field, value) and field.kind == ENUM:
+            self.posted[name] = ["null"]  # the choice "None"
+        elif _is_blank(field, value):
+            self.posted[name] = [""]
+            self.posted[f"{name}:blank"] = ["true"]  # sent as is, not left out
+        elif value is None:
             if field.kind not in (OBJECT, ARRAY, UNION):
                 self.posted[name] = [""]  # null is an empty input (see decode)
         elif field.kind == OBJECT:
             if isinstance(value, dict):
+                if field.addable:
+                    self.posted[name] = [""]  # added, even when every member is empty
                 self._children(field.children, value, name, out)
         elif field.kind == ARRAY:
             if isinstance(value, list) and field.item is not None:
@@ -90,6 +102,12 @@ class _Encoder:
         self.trace.inner[out] = f"{name}:{k}"
         self.trace.branches[out] = k
         self._emit(field.branches[k].field, value, f"{name}:{k}", out)
+
+
+def _is_blank(field: FieldSpec, value: Any) -> bool:
+    if field.blank == BLANK_NULL:
+        return value is None
+    return field.blank == BLANK_EMPTY and value == ""
 
 
 def leaf_text(field: FieldSpec, value: Any) -> str:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
 import math
+import zipfile
 from typing import Any
 
+from PIL import Image
+
+from . import freeform
 from .build import build_form
 from .decode import decode
 from .encode import encode
@@ -24,6 +31,8 @@ def example_input(schema: dict[str, Any]) -> dict[str, Any]:
     """Every default, plus the first example (or a made-up value) of each required field
     without one, in the form's canonical spelling: what the form itself would post, so
     optional "" / null / [] defaults are left out (see convert.py)."""
+    if freeform.is_freeform(schema):
+        return {}
     raw = _object(build_form(schema).fields)
     return decode(schema, encode(schema, raw)).input
 
@@ -38,6 +47,8 @@ def _object(fields: list[FieldSpec]) -> dict[str, Any]:
 
 
 def _example(field: FieldSpec) -> Any:
+    if field.addable:
+        return _MISSING  # optional groups start absent, as on the page
     if field.has_default:
         return field.default
     return sample(field) if field.required else _MISSING
@@ -58,6 +69,28 @@ def sample(field: FieldSpec) -> Any:
     return _scalar(field)
 
 
+def is_training_set(field: FieldSpec) -> bool:
+    """A zip of images to train on (`images_data_url`, `training_data_url`...)."""
+    return field.kind == FILE and field.media == "file" and field.name.endswith("data_url")
+
+
+@functools.cache
+def training_set_uri(count: int = 4) -> str:
+    """A tiny training set, as a data URI both fal and the emulator read: `count` plain
+    pictures with captions, so "Load example" on a trainer runs without an upload."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(count):
+            picture = Image.new("RGB", (64, 64), (40 + 50 * i, 120, 200 - 40 * i))
+            png = io.BytesIO()
+            picture.save(png, "PNG")
+            stamp = (2020, 1, 1, 0, 0, 0)
+            archive.writestr(zipfile.ZipInfo(f"sample_{i + 1}.png", stamp), png.getvalue())
+            caption = f"a plain colour swatch, number {i + 1}".encode()
+            archive.writestr(zipfile.ZipInfo(f"sample_{i + 1}.txt", stamp), caption)
+    return "data:application/zip;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def _scalar(field: FieldSpec) -> Any:
     if field.kind == CONST:
         return field.const
@@ -67,6 +100,8 @@ def _scalar(field: FieldSpec) -> Any:
         return False
     if field.kind in (INTEGER, NUMBER):
         return _lowest(field)
+    if is_training_set(field):
+        return training_set_uri()
     if field.kind == FILE:
         return SAMPLE_URLS.get(field.media or "file", SAMPLE_URLS["file"])
     text = "example"

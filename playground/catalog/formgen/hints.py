@@ -39,6 +39,8 @@ HEADLINE_NAMES = {
     "upscale_factor",
     "strength",
 }
+# Top-level booleans the form never shows (build.py says why).
+HIDDEN_NAMES = {"sync_mode"}
 SEGMENTED_MAX_CHOICES = 4
 SEGMENTED_MAX_LABEL = 12
 SLIDER_MAX_STEPS = 1000  # a slider with more positions than this is useless; use a number box
@@ -127,7 +129,10 @@ def number_step(field: FieldSpec, integer: bool) -> float | None:
     if field.multiple_of:
         return field.multiple_of
     if integer:
-        return 1
+        # A float default on an integer (an upstream slip) must still sit on the grid.
+        default = field.default if field.has_default else 0
+        off_grid = isinstance(default, float) and not default.is_integer()
+        return None if off_grid else 1
     low, high = bounds(field)
     if low is None or high is None or high <= low:
         return None

@@ -13,8 +13,15 @@ Every input's `name` is its property path:
   `image_size:branch=0`, `image_size:0.width=1024`, `image_size:0.height=768`).
 - nullable fields (anyOf [X, null]) are plain fields of X; an empty value means "left
   out" (or null where the property is required and accepts null).
+- optional (or nullable) object properties start absent behind an "Add" button: the
+  bare name `<path>` (posted empty) marks one the person added, and nothing under an
+  absent one is posted, so it is left out (or null where required and nullable).
+- an optional field whose default is not empty may offer an explicit blank
+  (`FieldSpec.blank`): `<path>:blank=true` sends null ("null") or "" ("empty").
 - booleans post a hidden "false" then the checkbox's "true": the last value wins.
 - free-form values (`{}`, objects with only additionalProperties, ...) post JSON text.
+- a schema that names no property at all (a schema-less endpoint) is one JSON editor: the
+  whole input is posted as JSON text under `__input__` (freeform.py).
 Empty strings of optional fields are left out, so the model's defaults apply.
 """
 
@@ -36,7 +43,11 @@ FILE = "file"  # a URL to a media file (upload, paste a URL, or pick an earlier 
 JSON = "json"  # free-form JSON text
 CONST = "const"  # fixed value, rendered as a hidden input
 
+BLANK_NULL = "null"  # FieldSpec.blank: send null
+BLANK_EMPTY = "empty"  # FieldSpec.blank: send ""
+
 INDEX = "__index__"  # placeholder for an array row index in template paths
+FREEFORM = "__input__"  # the one field of a schema-less endpoint: the whole input as JSON
 
 
 @dataclass
@@ -89,6 +100,10 @@ class FieldSpec:
     media: str | None = None
     is_seed: bool = False
     const: Any = None
+    # an optional object property: absent (left out) until the person adds it
+    addable: bool = False
+    # what `<path>:blank=true` sends instead of leaving the field out: "null", "empty" or ""
+    blank: str = ""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 from playground.catalog.formgen import spec as S
 from playground.catalog.formgen.encode import branch_index, choice_text, leaf_text
+from playground.catalog.formgen.examples import is_training_set
 
 MISSING: Any = object()
 # Field kinds that a form shows side by side (width x height, x/y, ...).
@@ -74,6 +75,8 @@ class FieldView:
     bare: bool = False  # drawn without its own label row (union branches, array rows)
     aria_label: str = ""  # the accessible name of a bare field ("Image size, preset")
     index: str = ""  # an array row's index in its path ("0", or "__index__" in templates)
+    present: bool = True  # an optional object: added (sent) or absent (left out)
+    blank_on: bool = False  # the explicit blank (`<path>:blank`) is chosen
     row_number: int = 0  # 1-based position of an array row; 0 for the <template> row
 
     # -- identity -----------------------------------------------------------------------
@@ -97,7 +100,9 @@ class FieldView:
     @property
     def template(self) -> str:
         kind = self.spec.kind
-        if kind in TEMPLATES:
+        if kind == S.OBJECT and self.spec.addable:
+            name = "optional"
+        elif kind in TEMPLATES:
             name = TEMPLATES[kind]
         elif self.spec.is_seed:
             name = "seed"
@@ -124,10 +129,31 @@ class FieldView:
 
     @property
     def options(self) -> list[Option]:
-        return [
+        options = [
             Option(choice_text(c.value), pretty_choice(c), choice_text(c.value) == self.value)
             for c in self.spec.choices
         ]
+        if self.null_option:
+            options.append(Option("null", "None", self.value == "null"))
+        return options
+
+    @property
+    def null_option(self) -> bool:
+        """An optional nullable choice whose default is a value: null must be choosable."""
+        spec = self.spec
+        return spec.blank == S.BLANK_NULL and all(c.value is not None for c in spec.choices)
+
+    @property
+    def blank_label(self) -> str:
+        """The "send blank" box of a field with an explicit blank (choices have "None")."""
+        if self.spec.kind == S.ENUM:
+            return ""
+        return {S.BLANK_NULL: "Send null", S.BLANK_EMPTY: "Send empty"}.get(self.spec.blank, "")
+
+    @property
+    def noun(self) -> str:
+        """The label inside a sentence: "Add ControlNet", "Add image prompt"."""
+        return " ".join(w if w[1:] != w[1:].lower() else w.lower() for w in self.label.split())
 
     @property
     def empty_option(self) -> str:
@@ -182,7 +208,7 @@ class FieldView:
     def step(self) -> str:
         if self.spec.step:
             return _number(self.spec.step)
-        return "1" if self.spec.kind == S.INTEGER else "any"
+        return "any"  # integers always have a step, unless their default is off the grid
 
     @property
     def range_step(self) -> str:
@@ -215,6 +241,11 @@ class FieldView:
         return MEDIA_ACCEPT.get(self.media, "")
 
     @property
+    def zip_images(self) -> bool:
+        """A zip of pictures to train on: the field offers to build one from images."""
+        return is_training_set(self.spec)
+
+    @property
     def length(self) -> int:
         return len(self.value)
 
@@ -243,6 +274,14 @@ class FieldView:
     def primitive_rows(self) -> bool:
         item = self.spec.item
         return item is not None and item.kind not in (S.OBJECT, S.UNION, S.ARRAY)
+
+    @property
+    def min_rows(self) -> str:
+        """Rows a person may not remove: none when the whole list may be left out."""
+        spec = self.spec
+        if spec.min_items is None or not spec.required or spec.nullable:
+            return ""
+        return str(spec.min_items)
 
     @property
     def optional_union(self) -> bool:
@@ -292,7 +331,11 @@ def bind(
 
 def defaults_of(form: S.FormSpec) -> dict[str, Any]:
     """The top-level defaults: what an untouched form holds."""
-    return {f.name: f.default for f in form.fields if f.has_default and f.default is not None}
+    return {
+        f.name: f.default
+        for f in form.fields
+        if f.has_default and f.default is not None and not f.addable
+    }
 
 
 class _Binder:
@@ -305,6 +348,10 @@ class _Binder:
     def bind(self, spec: S.FieldSpec, path: str, inherited: Any) -> FieldView:
         default = inherited if inherited is not MISSING else _own_default(spec)
         view = FieldView(spec=spec, path=path, errors=self._errors(path))
+        if spec.addable:
+            view.present = self._has_any(path)
+        if spec.blank:
+            view.blank_on = self.values.get(f"{path}:blank", [""])[-1] == "true"
         kind = spec.kind
         if kind == S.OBJECT:
             # Required members first (a LoRA's path before its scale); otherwise schema order.
@@ -337,7 +384,7 @@ class _Binder:
         rows: list[tuple[int, Any]] = [(i, MISSING) for i in indices]
         if not indices and isinstance(default, list) and default:
             rows = list(enumerate(default))
-        if not rows and (view.spec.min_items or view.spec.required):
+        if not rows and view.spec.required and not view.spec.nullable:
             # A required list starts with its first row open, ready to fill in.
             rows = [(i, MISSING) for i in range(view.spec.min_items or 1)]
         for number, (index, row_default) in enumerate(rows, start=1):

@@ -38,7 +38,8 @@ def example_text(examples: list) -> str:
     for example in examples or []:
         if isinstance(example, str) and example.strip():
             text = " ".join(example.split())
-            return text if len(text) <= 140 else text[:139].rstrip() + "…"
+            text = text if len(text) <= 134 else text[:133].rstrip() + "…"
+            return f"e.g. {text}"  # an example, not a value: it must not read as filled in
     return ""
 
 
@@ -54,12 +55,29 @@ def field_label(f: FieldView) -> SafeString:
     )
     return format_html(
         '<div class="field__label-row"><label class="field__label" id="{}-label" for="{}">'
-        "{}{}</label>{}</div>",
+        "{}{}</label>{}{}</div>",
         f.id,
         f.id,
         f.label,
         REQUIRED_MARK if f.spec.required else "",
         default,
+        blank_toggle(f),
+    )
+
+
+@register.simple_tag
+def blank_toggle(f: FieldView) -> SafeString:
+    """A small "Send null" / "Send empty" choice: the field is then sent blank instead of
+    being left out (which would mean the model's default)."""
+    if not f.blank_label:
+        return mark_safe("")
+    return format_html(
+        '<label class="field__blank" title="Send {} instead of the default">'
+        '<input type="checkbox" name="{}:blank" value="true" data-blank-toggle{}>{}</label>',
+        "null" if f.spec.blank == "null" else "an empty value",
+        f.path,
+        mark_safe(" checked") if f.blank_on else "",
+        f.blank_label,
     )
 
 
@@ -100,6 +118,8 @@ def field_attrs(f: FieldView) -> SafeString:
         extra.append(mark_safe(" required"))
     if f.errors:
         extra.append(mark_safe(' aria-invalid="true"'))
+    if f.blank_on:
+        extra.append(mark_safe(" disabled"))  # sent blank: see blank_toggle
     return format_html(
         'id="{}" name="{}" aria-describedby="{}"{}',
         f.id,

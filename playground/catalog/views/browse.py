@@ -16,7 +16,8 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from playground.catalog.categories import BY_SLUG, GROUPS, OTHER
+from playground.catalog import fuzzy
+from playground.catalog.categories import BY_SLUG, GROUPS
 from playground.catalog.models import Endpoint
 
 PAGE_SIZE = 60
@@ -117,11 +118,18 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 def catalog_context(query: CatalogQuery, *, more: bool) -> dict[str, object]:
-    """Three queries whatever the catalog size: counts per group for the search, the
-    ranked ids of one page, then those rows."""
-    found = Endpoint.objects.search(query.q)
-    counts = found.group_counts()
-    ranked = found.in_group(query.group).ranked(query.q)
+    """Three queries whatever the catalog size: counts per group (all and matching), the
+    ranked ids of one page, then those rows; two more when a search matching nothing is
+    retried with its typos corrected."""
+    totals = Endpoint.objects.group_totals(query.q)
+    search, corrected = query.q, None
+    if query.q and not any(n for _, n in totals.values()):
+        # Nothing matches: perhaps a typo ("fluxx"). Search again with known words.
+        corrected = fuzzy.corrected(query.q)
+        if corrected:
+            search, totals = corrected, Endpoint.objects.group_totals(corrected)
+    counts = {group: n for group, (_, n) in totals.items() if n}
+    ranked = Endpoint.objects.search(search).in_group(query.group).ranked(search)
     # The full page shows every page so far (a plain link works without JS); htmx asks
     # for the next page of cards alone.
     start = (query.page - 1) * PAGE_SIZE if more else 0
@@ -136,15 +144,18 @@ def catalog_context(query: CatalogQuery, *, more: bool) -> dict[str, object]:
         "next_url": query.url(page=query.page + 1),
         "clear_url": query.url(q="", page=1),
         "total": total,
-        "tabs": tabs(query, counts),
+        "tabs": tabs(query, counts, {group for group, (size, _) in totals.items() if size}),
+        # Shown as "Showing results for …" when a typo was corrected.
+        "corrected": corrected if counts else None,
         "group": BY_SLUG.get(query.group),
         "catalog_empty": not query.q and not counts,
     }
 
 
-def tabs(query: CatalogQuery, counts: dict[str, int]) -> list[dict[str, object]]:
+def tabs(query: CatalogQuery, counts: dict[str, int], stocked: set[str]) -> list[dict[str, object]]:
     """'All' and each group with its count for the current search. Groups stay put while
-    typing (no jumping chips); "other" shows only when something is in it."""
+    typing (no jumping chips); a group with no model at all (`stocked` lists those with
+    some) is left out, unless it is the one asked for."""
     result = [
         {
             "slug": "",
@@ -157,7 +168,7 @@ def tabs(query: CatalogQuery, counts: dict[str, int]) -> list[dict[str, object]]
     for group in GROUPS:
         count = counts.get(group.slug, 0)
         current = group.slug == query.group
-        if count or current or group.slug != OTHER:
+        if current or group.slug in stocked:
             result.append(
                 {
                     "slug": group.slug,

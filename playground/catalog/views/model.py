@@ -85,8 +85,12 @@ def _restore_url(generation: Any, start: Start) -> str:
 
 @require_POST
 def payload(request: HttpRequest, endpoint_id: str) -> JsonResponse:
-    """Form fields (or a JSON `{"input": ...}` body) -> 200 `{"input", "code"}`, or
-    422 `{"errors": {path: [...]}}`; 400 for unreadable bodies, 404 for unknown models."""
+    """Form fields (or a JSON `{"input": ...}` body) -> 200 `{"input", "code"}`.
+
+    Form fields are a draft the page checks as the person types (and once on load): what
+    still needs attention comes back as 200 `{"errors": {path: [...]}, "input", "code"}`, so
+    an empty new form is no failed request in the browser console. A JSON input to apply is
+    refused with 422 `{"errors": ...}`; 400 for unreadable bodies, 404 for unknown models."""
     if not request.user.is_authenticated:
         return _errors("Log in to continue.", status=403)
     endpoint = Endpoint.objects.by_endpoint_id(endpoint_id)
@@ -115,7 +119,7 @@ def _payload_from_form(request: HttpRequest, endpoint: Endpoint) -> JsonResponse
     )
     body = {"input": decoded.input, "code": code}
     if decoded.errors:
-        return JsonResponse({"errors": decoded.errors, **body}, status=422)
+        return JsonResponse({"errors": decoded.errors, **body})
     return JsonResponse(body)
 
 

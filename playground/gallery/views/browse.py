@@ -20,8 +20,9 @@ from playground.catalog.categories import GROUPS
 from playground.gallery import actions, exports
 from playground.gallery.queries import SORTS, Filters, apply, page_of
 from playground.jobs.access import can_edit, reachable_by
-from playground.jobs.models import Generation, MediaKind, Status
+from playground.jobs.models import Generation, OutputKind, Status
 from playground.lib.params import parse_id
+from playground.lib.refusals import refuse
 
 MODEL_CHOICES_SECONDS = 60
 MAX_SELECTED = 200
@@ -64,7 +65,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
         "can_curate": member.can("curate"),
         "base_url": reverse("gallery:team", args=[slug]),
         "memberships": _memberships(request.user),
-        "model_choices": [],
+        "model_choices": _model_choices(request.user, team=the_team),
     }
     return _render(request, rows, filters, context)
 
@@ -78,7 +79,7 @@ def _render(request: HttpRequest, rows: QuerySet, filters: Filters, extra: dict)
         "post_teams": [m.team for m in extra["memberships"] if m.can("post")],
         "next_url": _next_url(extra["base_url"], filters, page.next_cursor),
         "sorts": SORTS,
-        "kinds": MediaKind.choices,
+        "kinds": OutputKind.choices,
         "statuses": Status.choices,
         "groups": GROUPS,
     }
@@ -102,14 +103,16 @@ def _memberships(user: Any) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("team").order_by("team"))
 
 
-def _model_choices(user: Any) -> list[str]:
-    """The models this person has run, for the filter; cached briefly because a distinct
-    over a big gallery is the one query here that grows with it."""
-    key = f"gallery:models:{user.pk}"
+def _model_choices(user: Any, team: Team | None = None) -> list[str]:
+    """The models this person (or, on a team's page, the team) has run, for the filter;
+    cached briefly because a distinct over a big gallery is the one query here that grows
+    with it."""
+    key = f"gallery:models:team:{team.pk}" if team else f"gallery:models:{user.pk}"
     choices = cache.get(key)
     if choices is None:
+        rows = Generation.objects.filter(**({"team": team} if team else {"owner": user}))
         choices = sorted(
-            Generation.objects.filter(owner=user)
+            rows.filter(deleted_at__isnull=True)
             .order_by()
             .values_list("endpoint_id", flat=True)
             .distinct()
@@ -154,7 +157,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose what to do with the selection.")
         return redirect(back)
     if any(not can_edit(request.user, g) for g in generations):
-        return HttpResponse("You may not change some of these generations.", status=403)
+        return refuse(request, _refusal(request.user, generations, action))
     if action == "delete":
         count = actions.delete_generations(generations=generations)
         codes = ",".join(str(g.code) for g in generations)
@@ -164,6 +167,15 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Restored {count} generation{'s' if count != 1 else ''}.")
         return redirect(back)
     return _move(request, generations, back)
+
+
+def _refusal(user: Any, generations: list[Generation], action: str) -> str:
+    others = sum(1 for g in generations if not can_edit(user, g))
+    whose = "is a teammate's" if others == 1 else "are teammates'"
+    return (
+        f"You can {action} only your own generations here (or any, as the team's admin): "
+        f"{others} of the {len(generations)} selected {whose}. Nothing was changed."
+    )
 
 
 def _selected(user: Any, codes: list[str], *, deleted: bool) -> list[Generation]:

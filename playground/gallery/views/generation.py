@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +24,7 @@ from playground.jobs import actions as job_actions
 from playground.jobs.access import EDIT, generation_for
 from playground.jobs.models import Mode, Visibility
 from playground.lib.params import parse_id
+from playground.lib.refusals import refuse
 
 SEED_LIMIT = 2**31 - 1  # fits every fal seed field (int32)
 RERUN_MODES = (Mode.QUEUE, Mode.RUN, Mode.STREAM)
@@ -77,23 +79,32 @@ def visibility(request: HttpRequest, code: str) -> HttpResponse:
     else:
         wanted = request.POST.get("visibility", "")
         if wanted not in Visibility.values:
-            return HttpResponse("Choose private, team, link or public.", status=400)
+            return refuse(request, "Choose private, team, link or public.", status=400)
         if wanted == Visibility.TEAM and not generation.team_id:
-            return HttpResponse("Post it to a team first.", status=400)
+            return refuse(request, "Post it to a team first.", status=400)
         actions.set_visibility(generation=generation, visibility=wanted)
     if request.htmx:
         return _sharing_fragment(request, generation)
     return redirect(generation)
 
 
-def _sharing_fragment(request: HttpRequest, generation) -> HttpResponse:
+def _sharing_fragment(request: HttpRequest, generation, *, first: str = "sharing") -> HttpResponse:
+    """The sharing fragment and the showcase toggle, `first` swapped into the target and
+    the other out of band: each changes the other, so the page never shows them apart."""
+    member = membership(request.user, generation.team_id)
     context = {
         "generation": generation,
         "can_edit": True,
+        "can_curate": bool(member and member.can("curate")),
         "share_url": detail.share_url(request, generation),
         "visibilities": Visibility.choices,
     }
-    return render(request, "gallery/_sharing.html", context)
+    names = ["gallery/_sharing.html", "gallery/_showcase_toggle.html"]
+    if first == "showcase":
+        names.reverse()
+    html = render_to_string(names[0], context, request=request)
+    html += render_to_string(names[1], {**context, "oob": True}, request=request)
+    return HttpResponse(html)
 
 
 @login_required
@@ -106,7 +117,7 @@ def move(request: HttpRequest, code: str) -> HttpResponse:
     if team_id:
         member = membership(request.user, parse_id(team_id))
         if member is None or not member.can("post"):
-            return HttpResponse("You cannot post to that team.", status=403)
+            return refuse(request, "You cannot post to that team.")
         target = member.team
     actions.move_to_team(generations=[generation], team=target)
     messages.success(request, f"Posted to {target.name}." if target else "Taken back from team.")
@@ -120,9 +131,11 @@ def showcase(request: HttpRequest, code: str) -> HttpResponse:
     generation, _ = generation_for(request.user, code)
     member = membership(request.user, generation.team_id)
     if member is None or not member.can("curate"):
-        return HttpResponse("Only the team's curators choose its showcase.", status=403)
+        return refuse(request, "Only the team's curators choose its showcase.")
     shown = request.POST.get("shown") == "1"
     actions.set_showcase(generation=generation, shown=shown)
+    if request.htmx:
+        return _sharing_fragment(request, generation, first="showcase")
     messages.success(request, "Added to the showcase." if shown else "Removed from the showcase.")
     return redirect(generation)
 

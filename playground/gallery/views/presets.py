@@ -17,6 +17,7 @@ from playground.catalog import formgen
 from playground.catalog.models import Endpoint
 from playground.gallery.models import Preset
 from playground.lib.params import parse_id
+from playground.lib.refusals import refuse
 
 NAME_MAX = 80
 PER_MODEL_MAX = 200
@@ -88,7 +89,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Its owner, or a curator of its team; others who can see it get 403."""
     preset = preset_for(request.user, pk)
     if not can_change(request.user, preset):
-        return HttpResponse("Only its owner or the team's admins can delete this.", status=403)
+        return refuse(request, "Only its owner or the team's admins can delete this.")
     endpoint = Endpoint.objects.by_endpoint_id(preset.endpoint_id)
     preset.delete()
     if endpoint is None:

@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST, require_safe
 from playground.accounts.models import Team, membership
 from playground.gallery.detail import absolute, parameters
 from playground.gallery.exports import seed_of
+from playground.gallery.queries import card_title
 from playground.jobs.access import generation_for_token
 from playground.jobs.models import Generation, Visibility
 from playground.jobs.templatetags.jobs_tags import output_text
 from playground.jobs.views import serve_asset
+from playground.lib.refusals import refuse
 
 SHOWCASE_LIMIT = 200
 
@@ -95,7 +97,9 @@ def showcase(request: HttpRequest, slug: str) -> HttpResponse:
         .with_model()
         .prefetch_related("assets")[:SHOWCASE_LIMIT]
     )
-    items = [{"generation": g, "media": shared_media(g)} for g in generations]
+    items = [
+        {"generation": g, "media": shared_media(g), "title": card_title(g)} for g in generations
+    ]
     return render(
         request,
         "gallery/showcase.html",
@@ -112,7 +116,7 @@ def publish_showcase(request: HttpRequest, slug: str) -> HttpResponse:
     if member is None:
         raise Http404("No such team")
     if not member.can("curate"):
-        return HttpResponse("Only the team's curators publish its showcase.", status=403)
+        return refuse(request, "Only the team's curators publish its showcase.")
     team.showcase_public = request.POST.get("public") == "1"
     team.save(update_fields=["showcase_public"])
     if team.showcase_public:

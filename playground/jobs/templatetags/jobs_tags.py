@@ -65,3 +65,11 @@ def wall_seconds(generation: Any) -> float | None:
     if not generation.finished:
         return None
     return max(0.0, (generation.finished - generation.created).total_seconds())
+
+
+@register.simple_tag
+def inputs_and_outputs(generation: Any, assets: Any) -> Any:
+    """Input pictures (shown first) and output assets of a generation: jobs/pictures.py."""
+    from playground.jobs.pictures import split
+
+    return split(generation, list(assets or []))

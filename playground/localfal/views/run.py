@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from playground.localfal.engine import EmuRequest, get_engine
+from playground.localfal.streaming import partials
 from playground.localfal.views.common import api, prepare, result_response, sse, with_request_id
 
 
@@ -27,7 +28,8 @@ async def run(request: HttpRequest, endpoint_path: str) -> HttpResponse:
 
 
 async def _stream_events(emu: EmuRequest) -> AsyncIterator[Any]:
-    """Progress events (new log lines) while it runs, then the output as the last event."""
+    """Progress events (new log lines) while it runs, then partial outputs (streaming.py:
+    text growing word by word, image previews), then the output as the last event."""
     subscription = get_engine().subscribe(emu.request_id, logs=True)
     seen = 0
     try:
@@ -48,4 +50,6 @@ async def _stream_events(emu: EmuRequest) -> AsyncIterator[Any]:
             **emu.failure.body,
         }
     else:
+        async for partial in partials(emu.output, speed=get_engine().speed):
+            yield partial
         yield emu.output

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from playground.gateway import tokens
+
+
+@pytest.fixture
+def emulator(live_app, settings):
+    """The gateway of this test process forwards to a live server's emulator."""
+    settings.FAL_MODE = "local"
+    settings.LOCALFAL_URL = live_app.localfal
+    return live_app
+
+
+@pytest.fixture
+def alice_token(alice) -> str:
+    return tokens.mint(alice, label="alice's app").secret
+
+
+@pytest.fixture
+def charlie_token(charlie) -> str:
+    return tokens.mint(charlie, label="charlie's app").secret
+
+
+def auth(secret: str, scheme: str = "Key") -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"{scheme} {secret}"}
+
+
+def target(url: str) -> dict[str, str]:
+    return {"HTTP_X_FAL_TARGET_URL": url}
