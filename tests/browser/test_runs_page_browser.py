@@ -24,6 +24,8 @@ def signed_in(page, live_app_with_runner, live_user):
 
 def test_runs_appear_and_finish_live_and_filters_narrow_the_list(signed_in, browser):
     page, base, _ = signed_in
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.get_by_role("link", name="Runs", exact=True).click()
     page.wait_for_url(f"{base}/runs/")
     expect(page.get_by_role("heading", name="No runs yet")).to_be_visible()
@@ -49,6 +51,7 @@ def test_runs_appear_and_finish_live_and_filters_narrow_the_list(signed_in, brow
     expect(page.locator(".run-row")).to_have_count(1)
     expect(page.locator(".run-row")).to_contain_text("a heron at dawn")
 
+    assert errors == []  # a clean console through live updates and filters
     page.set_viewport_size({"width": 390, "height": 800})
     widest = page.evaluate(
         "Math.max(...[...document.querySelectorAll('.runs-page *')]"
