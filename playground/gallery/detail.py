@@ -30,8 +30,10 @@ def shown(value: Any) -> str:
 def timings(generation: Generation) -> list[tuple[str, str]]:
     """Queue wait, run time and fal's own metrics, each only when known."""
     rows: list[tuple[str, str]] = []
-    if generation.started:
-        wait = (generation.started - generation.created).total_seconds()
+    # A run cancelled (or failed) in the queue waited until it ended.
+    waited_until = generation.started or generation.finished
+    if waited_until:
+        wait = (waited_until - generation.created).total_seconds()
         rows.append(("Waited", f"{max(wait, 0):.1f} s"))
     if generation.elapsed_seconds is not None and not generation.is_active:
         rows.append(("Ran", f"{generation.elapsed_seconds:.1f} s"))

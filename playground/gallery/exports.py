@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from playground.jobs import seeds
 from playground.jobs.models import Generation, MediaAsset
 from playground.lib.images import ImageTooLarge, open_image
 from playground.lib.serving import in_thread
@@ -77,9 +78,7 @@ def metadata(generation: Generation) -> dict[str, Any]:
 
 
 def seed_of(generation: Generation) -> Any:
-    output = generation.output if isinstance(generation.output, dict) else {}
-    inputs = generation.input if isinstance(generation.input, dict) else {}
-    return output.get("seed", inputs.get("seed"))
+    return seeds.seed_of(generation)
 
 
 def _iso(moment: Any) -> str | None:
@@ -171,7 +170,9 @@ def png_with_parameters(asset: MediaAsset) -> bytes | None:
 
     generation = asset.generation
     info = PngImagePlugin.PngInfo()
-    info.add_text(INPUT_KEY, json.dumps(generation.input, ensure_ascii=False))
+    # With the seed that made it, so the input reproduces the picture.
+    used = seeds.input_with_used_seed(generation)
+    info.add_text(INPUT_KEY, json.dumps(used, ensure_ascii=False))
     info.add_text("generation", str(generation.code))
     info.add_text("model", generation.endpoint_id)
     try:

@@ -52,9 +52,10 @@ def _from_generation(request: HttpRequest, code: str) -> Prefill | None:
     except Http404:
         messages.warning(request, "That generation is not available; the form has defaults.")
         return None
-    data = generation.input if isinstance(generation.input, dict) else {}
+    from playground.jobs.seeds import input_with_used_seed
+
     return Prefill(
-        input=data,
+        input=input_with_used_seed(generation),
         label=f"the parameters of the run of {generation.created:%b %-d, %H:%M}",
         url=generation.get_absolute_url(),
     )

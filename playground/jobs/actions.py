@@ -29,6 +29,7 @@ from playground.jobs.models import (
     Mode,
     Visibility,
 )
+from playground.jobs.seeds import with_seed
 
 log = logging.getLogger(__name__)
 WAKE_GROUP = "jobs.wake"  # runners listen here for new work and cancellations
@@ -53,7 +54,10 @@ def submit_generation(
     *, user: Any, endpoint: Endpoint, input: dict, mode: str = Mode.QUEUE, team: Any = None
 ):
     """A PENDING generation; a runner picks it up at once (woken after the commit). With a
-    team (the caller checked the right to run for it) it is posted there and uses its key."""
+    team (the caller checked the right to run for it) it is posted there and uses its key.
+    A model that takes a seed always gets one (random when none is given), so the
+    generation stores the seed that made it."""
+    input = with_seed(endpoint.input_schema, input)
     with transaction.atomic():
         generation = Generation.objects.create(
             owner=user,

@@ -40,12 +40,16 @@ def appended_logs_html(code: Any, lines: list[dict[str, Any]]) -> SafeString:
     )
 
 
-def progress_html(*, code: Any, active: bool, progress: float | None, oob: bool) -> SafeString:
+def progress_html(
+    *, code: Any, active: bool, progress: float | None, oob: bool, status: str = ""
+) -> SafeString:
+    """The bar while a run is active; once it ended (`status`), a still bar in its final
+    state: full when completed, stopped where it was when it failed or was cancelled."""
     swap = mark_safe(' hx-swap-oob="true"') if oob else ""
     if not active:
-        bar: SafeString | str = ""
-    elif progress is None:
-        bar = mark_safe('<progress aria-label="Working"></progress>')
+        return _final_progress_html(code, status, progress, swap)
+    if progress is None:
+        bar: SafeString | str = mark_safe('<progress aria-label="Working"></progress>')
     else:
         bar = format_html(
             '<progress max="1" value="{}" aria-label="Progress">{}%</progress>',
@@ -53,3 +57,28 @@ def progress_html(*, code: Any, active: bool, progress: float | None, oob: bool)
             round(progress * 100),
         )
     return format_html('<div class="gen-progress" id="gen-{}-progress"{}>{}</div>', code, swap, bar)
+
+
+FINAL_LABELS = {
+    "completed": "Completed",
+    "failed": "Stopped: failed",
+    "cancelled": "Stopped: cancelled",
+}
+
+
+def _final_progress_html(code: Any, status: str, progress: float | None, swap: str) -> SafeString:
+    if status not in FINAL_LABELS:
+        return format_html('<div class="gen-progress" id="gen-{}-progress"{}></div>', code, swap)
+    # A failure with no progress reported fills the bar in its colour; a cancel stops at 0.
+    default = 0.0 if status == "cancelled" else 1.0
+    value = 1.0 if status == "completed" else (progress if progress is not None else default)
+    return format_html(
+        '<div class="gen-progress gen-progress--{}" id="gen-{}-progress"{}>'
+        '<progress max="1" value="{}" aria-label="{}">{}%</progress></div>',
+        status,
+        code,
+        swap,
+        value,
+        FINAL_LABELS[status],
+        round(value * 100),
+    )

@@ -62,7 +62,10 @@ def render_increment(
 
 
 def _render(generation: Generation, events: list[GenerationEvent], *, replay: bool) -> str:
-    show_progress = replay or any(_progress_of(e) is not None for e in events)
+    # An ending redraws the bar too: it stops in its final state (fragments.progress_html).
+    show_progress = (
+        replay or not generation.is_active or any(_progress_of(e) is not None for e in events)
+    )
     context = {
         "generation": generation,
         "retry": _retry(generation, events),

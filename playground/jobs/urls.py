@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from playground.jobs import views, webhooks
+from playground.jobs import runs_page, views, webhooks
 
 app_name = "jobs"
 
 urlpatterns = [
+    path("runs/", runs_page.runs, name="runs"),
+    path("runs/<uuid:code>/row", runs_page.row, name="run_row"),
     path("generations/<uuid:code>/", views.detail, name="detail"),
     path("generations/<uuid:code>/cancel", views.cancel, name="cancel"),
     # MEDIA_URL is "media/": stored outputs are served here, behind the access check.

@@ -49,7 +49,6 @@
               panel.innerHTML = html;
               if (window.htmx) window.htmx.process(panel);
               document.body.dispatchEvent(new CustomEvent("generation-started", { bubbles: true }));
-              if (window.PlaygroundModelForm) window.PlaygroundModelForm.rerollSeeds();
               if (window.matchMedia("(max-width: 900px)").matches) panel.scrollIntoView({ behavior: "smooth" });
             });
           }

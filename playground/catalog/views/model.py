@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from playground.accounts.teams import teams_with_right
@@ -30,6 +32,7 @@ from playground.gallery import reuse
 from playground.jobs.panel import latest_run_context, recent_outputs
 
 log = logging.getLogger(__name__)
+MODE_FIELD = "__mode"  # the run mode radio (jobs.views.MODE_FIELD)
 FIELDS_TARGET = "form-fields"  # the element the form partial is swapped into
 # Per schema version (endpoint id, schema sha): forms and start states never change.
 _CACHE: dict[tuple[str, str, str], Any] = {}
@@ -44,7 +47,7 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     # "Reuse parameters" (?from=<generation>) and saved presets (?preset=<id>) prefill.
     prefill = reuse.prefill_for(request, endpoint)
     if prefill:
-        start = _start_with(endpoint, prefill.input)
+        start = _start_with(endpoint, prefill.input, own_hosts=_own_hosts(request))
     else:
         start = _start(endpoint, example="example" in request.GET)
     context = _form_context(endpoint, form_for(endpoint), start.values)
@@ -64,7 +67,20 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         # A reload (or another device) shows the latest run again, live if still running.
         **latest_run_context(request.user, endpoint.endpoint_id),
     }
+    context["restore_url"] = _restore_url(context.get("generation"), start)
     return render(request, "catalog/model.html", context)
+
+
+def _restore_url(generation: Any, start: Start) -> str:
+    """Where "Restore inputs" leads when the run shown was made with other inputs than
+    the form shows (its seed aside: an unlocked seed is random on purpose); else ""."""
+    if generation is None or not isinstance(generation.input, dict):
+        return ""
+    shown = {k: v for k, v in json.loads(start.input_json).items() if k != "seed"}
+    used = {k: v for k, v in generation.input.items() if k != "seed"}
+    if shown == used:
+        return ""
+    return f"{reverse('catalog:model', args=[generation.endpoint_id])}?from={generation.code}"
 
 
 @require_POST
@@ -94,7 +110,14 @@ def _payload_from_form(request: HttpRequest, endpoint: Endpoint) -> JsonResponse
     posted = request.POST.copy()
     posted.pop("csrfmiddlewaretoken", None)
     decoded = formgen.decode(endpoint.input_schema, posted)
-    body = {"input": decoded.input, "code": code_samples(endpoint.endpoint_id, decoded.input)}
+    # The snippets follow the run mode picked next to Run (posted with the form).
+    code = code_samples(
+        endpoint.endpoint_id,
+        decoded.input,
+        mode=posted.get(MODE_FIELD) or default_mode(endpoint),
+        own_hosts=_own_hosts(request),
+    )
+    body = {"input": decoded.input, "code": code}
     if decoded.errors:
         return JsonResponse({"errors": decoded.errors, **body})
     return JsonResponse(body)
@@ -117,7 +140,12 @@ def _payload_from_json(request: HttpRequest, endpoint: Endpoint) -> JsonResponse
         {
             "input": value,
             "encoded": encoded,
-            "code": code_samples(endpoint.endpoint_id, value),
+            "code": code_samples(
+                endpoint.endpoint_id,
+                value,
+                mode=str(data.get("mode") or default_mode(endpoint)),
+                own_hosts=_own_hosts(request),
+            ),
             "form": render_to_string("catalog/model.html#fields", context, request),
         }
     )
@@ -148,7 +176,7 @@ def _start(endpoint: Endpoint, *, example: bool) -> Start:
     return _cached(endpoint, "example" if example else "defaults", build)
 
 
-def _start_with(endpoint: Endpoint, value: dict) -> Start:
+def _start_with(endpoint: Endpoint, value: dict, *, own_hosts: Collection[str] = ()) -> Start:
     """The page filled with `value` (not cached: reused parameters differ every time)."""
     schema = endpoint.input_schema
     values = formgen.encode(schema, value)
@@ -156,7 +184,9 @@ def _start_with(endpoint: Endpoint, value: dict) -> Start:
     return Start(
         values=values,
         input_json=_pretty(decoded.input),
-        code=code_samples(endpoint.endpoint_id, decoded.input),
+        code=code_samples(
+            endpoint.endpoint_id, decoded.input, mode=default_mode(endpoint), own_hosts=own_hosts
+        ),
         issues=len(decoded.errors),
     )
 
@@ -202,6 +232,17 @@ RUN_MODES = {
     },
     "stream": {"value": "stream", "label": "Stream", "help": "Partial output as it is made"},
 }
+
+
+def default_mode(endpoint: Endpoint) -> str:
+    """The run mode checked first on the page (the first of RUN_MODES the endpoint has)."""
+    return next((mode for mode in RUN_MODES if mode in endpoint.modes), "queue")
+
+
+def _own_hosts(request: HttpRequest) -> set[str]:
+    """This server's host name: fal.ai cannot fetch our files (they need a signed-in person)."""
+    domain, _ = split_domain_port(request.get_host())
+    return {domain.strip("[]")}
 
 
 def _mode_label(mode: str) -> dict[str, str]:

@@ -34,7 +34,11 @@ def log_lines(lines: list[dict[str, Any]]) -> str:
 @register.simple_tag
 def progress_bar(generation: Any, progress: float | None, oob: bool = False) -> str:
     return fragments.progress_html(
-        code=generation.code, active=generation.is_active, progress=progress, oob=oob
+        code=generation.code,
+        active=generation.is_active,
+        progress=progress,
+        oob=oob,
+        status=generation.status,
     )
 
 
@@ -65,6 +69,22 @@ def breakable(name: Any) -> str:
     and nowhere else, so a narrow column never splits it mid-word."""
     parts = [conditional_escape(part) for part in str(name).split("_")]
     return mark_safe("_<wbr>".join(parts))
+
+
+@register.simple_tag
+def run_seed(generation: Any) -> Any:
+    """The seed that made `generation` (its result's, else the one sent), or None."""
+    from playground.jobs.seeds import seed_of
+
+    return seed_of(generation)
+
+
+@register.simple_tag
+def wall_seconds(generation: Any) -> float | None:
+    """From the click on Run to the end, queue wait included (None while it goes on)."""
+    if not generation.finished:
+        return None
+    return max(0.0, (generation.finished - generation.created).total_seconds())
 
 
 @register.simple_tag
