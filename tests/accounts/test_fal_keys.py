@@ -19,6 +19,7 @@ def shown(html: str) -> str:
     """The page's text as read: the last four follow a visually hidden "Key ending in"."""
     return re.sub(r"<[^>]+>", "", html)
 
+
 KEY = "a1b2c3d4-e5f6-7890-abcd-ef0123456789:0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 TEAM_KEY = "team-9f8e7d6c5b4a3928-1a2b3c4d5e6f7a8b:feedfacecafebeef0123456789wxyz"
 
