@@ -27,8 +27,18 @@ def signed_in(page, live_app_with_runner, live_user):
 
 
 def run_and_wait(page, prompt: str) -> None:
+    """Run, then wait for this run's own panel to say Completed (a finished earlier run's
+    panel stays on screen until the new one replaces it)."""
+    before = page.locator("#run-panel [data-generation]")
+    shown = before.first.get_attribute("data-generation") if before.count() else None
     page.fill("textarea[name=prompt]", prompt)
     page.locator("[data-run]").click()
+    page.wait_for_function(
+        "(old) => { const p = document.querySelector('#run-panel [data-generation]');"
+        " return p && p.dataset.generation !== old; }",
+        arg=shown,
+        timeout=30_000,
+    )
     page.locator("#run-panel .gen-badge", has_text="Completed").wait_for(timeout=30_000)
 
 
