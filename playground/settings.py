@@ -243,6 +243,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 # long for fal unless a caller sets x-fal-request-timeout.
 GATEWAY_MAX_BODY_BYTES = envint("GATEWAY_MAX_BODY_BYTES", 32 * 1024 * 1024)
 GATEWAY_TIMEOUT_SECONDS = float(envint("GATEWAY_TIMEOUT_SECONDS", 300))
+# Polls and other follow-ups of a logged request are counted in memory and written this
+# many seconds later, in one batch (0: at once); see gateway/tally.py.
+GATEWAY_LOG_FLUSH_SECONDS = envfloat("GATEWAY_LOG_FLUSH_SECONDS", 1.0)
+# Seconds a checked access token is trusted without asking the database again; another
+# process's revocation (or a role change) takes effect within this. 0: every call asks.
+GATEWAY_TOKEN_CACHE_SECONDS = envfloat("GATEWAY_TOKEN_CACHE_SECONDS", 5.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

@@ -32,6 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.LOCALFAL_KEY = EMULATOR_KEY
     settings.LOCALFAL_FAULTS_ALLOWED = True
     settings.LOCALFAL_INSPECT = True
+    # Gateway follow-ups are written at once, so a test reads them right after its calls.
+    settings.GATEWAY_LOG_FLUSH_SECONDS = 0
+    settings.GATEWAY_TOKEN_CACHE_SECONDS = 0
     # Tests start runners themselves; the live server (a real daphne) embeds its own.
     settings.RUNNER_EMBEDDED = False
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
@@ -140,7 +143,12 @@ def database_url_for_tests() -> str:
 
 
 # What tests need of an emulator that production does not allow (DEBUG is off in live servers).
-TEST_EMULATOR_ENV = {"LOCALFAL_FAULTS_ALLOWED": "1", "LOCALFAL_INSPECT": "1"}
+TEST_EMULATOR_ENV = {
+    "LOCALFAL_FAULTS_ALLOWED": "1",
+    "LOCALFAL_INSPECT": "1",
+    "GATEWAY_LOG_FLUSH_SECONDS": "0",
+    "GATEWAY_TOKEN_CACHE_SECONDS": "0",
+}
 
 
 @contextlib.contextmanager

@@ -7,11 +7,11 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
-from django.db.models import F
 from django.utils import timezone
 
 from playground.gateway.callers import Caller
 from playground.gateway.models import STORED_TEXT_LIMIT, RequestLog
+from playground.gateway.tally import tally
 from playground.gateway.targets import Kind, Target
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ async def record_call(
 
 
 async def add_bytes_out(row_id: int, sent: int) -> None:
-    await RequestLog.objects.filter(pk=row_id).aupdate(bytes_out=F("bytes_out") + sent)
+    await tally().add(row_id, bytes_out=sent)
 
 
 async def record_follow_up(
@@ -76,13 +76,13 @@ async def record_follow_up(
 ) -> None:
     if row is None:
         return
-    changes: dict = {"follow_ups": F("follow_ups") + 1, "bytes_out": F("bytes_out") + len(answer)}
+    changes: dict = {}
+    queue_ms = None
     if target.action == "status" and (state := queue_state_of(answer)):
         changes["state"] = state
-        if state != "IN_QUEUE" and row.queue_ms is None:
+        if state != "IN_QUEUE":
             # As seen by the caller's polls: the first answer that left the queue.
-            waited = timezone.now() - row.created
-            changes["queue_ms"] = int(waited.total_seconds() * 1000)
+            queue_ms = int((timezone.now() - row.created).total_seconds() * 1000)
     elif target.action == "result" and status == 200:
         changes["state"] = "COMPLETED"
         if answer:
@@ -91,7 +91,7 @@ async def record_follow_up(
             changes["billable_units"] = billable
     elif target.action == "cancel" and status < 400:
         changes["state"] = "CANCELLED"
-    await RequestLog.objects.filter(pk=row.pk).aupdate(**changes)
+    await tally().add(row.pk, follow_ups=1, bytes_out=len(answer), queue_ms=queue_ms, **changes)
 
 
 def stored_text(body: bytes) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from playground.accounts.models import Membership, Team
@@ -50,14 +52,36 @@ def mint(
     return Minted(token, secret)
 
 
+# Tokens recently seen, by digest: an app polling a request checks its token on every
+# call. A revocation here clears it at once; other processes see it within
+# GATEWAY_TOKEN_CACHE_SECONDS (as they see a role change).
+_recent: dict[str, tuple[float, AccessToken]] = {}
+MAX_RECENT = 10_000
+
+
 def holder_of(secret: str) -> AccessToken | None:
     """The active token whose secret this is, with its user and team; None otherwise
     (unknown, revoked, expired, or its team no longer lets the person run)."""
     if not secret.startswith(PREFIX):
         return None
+    key = digest(secret)
+    seen = _recent.get(key)
+    if seen is not None and seen[0] > time.monotonic() and seen[1].active:
+        return seen[1]
+    token = _lookup(key)
+    ttl = settings.GATEWAY_TOKEN_CACHE_SECONDS
+    if token is not None and ttl > 0:
+        if len(_recent) >= MAX_RECENT:
+            _recent.clear()
+        _recent[key] = (time.monotonic() + ttl, token)
+    return token
+
+
+def _lookup(key: str) -> AccessToken | None:
     token = (
         AccessToken.objects.select_related("user", "team")
-        .filter(token_hash=digest(secret), user__is_active=True)
+        .filter(token_hash=key, user__is_active=True)
+        .order_by()
         .first()
     )
     if token is None or not token.active:
@@ -71,6 +95,7 @@ def holder_of(secret: str) -> AccessToken | None:
 
 
 def revoke(user, token_id: int) -> bool:
+    _recent.clear()
     return bool(
         AccessToken.objects.filter(user=user, pk=token_id, revoked__isnull=True).update(
             revoked=timezone.now()

@@ -129,3 +129,17 @@ def test_the_page_offers_only_teams_the_person_may_run_for(client, bob, team, dj
 
     assert team.name in page
     assert "Elsewhere" not in page
+
+
+def test_a_token_seen_recently_is_trusted_for_a_few_seconds_but_revoking_it_counts_at_once(
+    alice, settings, django_assert_num_queries
+):
+    settings.GATEWAY_TOKEN_CACHE_SECONDS = 60
+    minted = tokens.mint(alice)
+    tokens.holder_of(minted.secret)
+
+    with django_assert_num_queries(0):
+        assert tokens.holder_of(minted.secret) == minted.token
+    tokens.revoke(alice, minted.token.pk)
+
+    assert tokens.holder_of(minted.secret) is None
