@@ -6,6 +6,7 @@ streamed as they come) -> one log row per fal request.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncIterator
 
@@ -141,11 +142,14 @@ def _headers(request: HttpRequest, key: str) -> dict[str, str]:
 
 def _timeout(request: HttpRequest) -> float:
     """fal's own request timeout when the caller set one, plus a margin; else the gateway's."""
-    asked = request.headers.get("x-fal-request-timeout", "")
     try:
-        return min(float(asked) + 30, 3600.0) if asked else settings.GATEWAY_TIMEOUT_SECONDS
+        asked = float(request.headers.get("x-fal-request-timeout", ""))
     except ValueError:
         return settings.GATEWAY_TIMEOUT_SECONDS
+    # "nan", "inf" and negative numbers parse too: only a real wait counts, at most an hour.
+    if not math.isfinite(asked) or asked <= 0:
+        return settings.GATEWAY_TIMEOUT_SECONDS
+    return min(asked + 30, 3600.0)
 
 
 async def _rewriting(

@@ -203,3 +203,17 @@ def test_hostile_targets_are_refused_and_nothing_reaches_a_local_listener(
         listener.close()
     assert listener.connections == 0
     assert RequestLog.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("", 300.0), ("60", 90.0), ("99999", 3600.0), ("nan", 300.0), ("inf", 300.0),
+     ("-5", 300.0), ("soon", 300.0)],
+)  # fmt: skip
+def test_only_a_real_request_timeout_stretches_the_wait(rf, settings, header, expected):
+    from playground.gateway.engine import _timeout
+
+    settings.GATEWAY_TIMEOUT_SECONDS = 300.0
+    headers = {"HTTP_X_FAL_REQUEST_TIMEOUT": header} if header else {}
+
+    assert _timeout(rf.get("/api/fal/proxy", **headers)) == expected
