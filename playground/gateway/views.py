@@ -15,7 +15,7 @@ TARGET_HEADER = "x-fal-target-url"
 
 
 def _refused(refusal: TargetRefused) -> JsonResponse:
-    return JsonResponse({"detail": str(refusal)}, status=refusal.status)
+    return engine.detail(str(refusal), refusal.status)
 
 
 @csrf_exempt  # token callers carry no cookie; session writes are checked in callers.identify
