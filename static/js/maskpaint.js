@@ -325,13 +325,20 @@
     render();
   }
 
+  // A canvas of the mask's size, all `colour`.
+  function filledCanvas(colour) {
+    var canvas = document.createElement("canvas");
+    canvas.width = mask.width;
+    canvas.height = mask.height;
+    var context = canvas.getContext("2d");
+    context.fillStyle = colour;
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    return canvas;
+  }
+
   function invertMask() {
-    var flipped = document.createElement("canvas");
-    flipped.width = mask.width;
-    flipped.height = mask.height;
+    var flipped = filledCanvas("#ffffff");
     var context = flipped.getContext("2d");
-    context.fillStyle = "#ffffff";
-    context.fillRect(0, 0, flipped.width, flipped.height);
     context.globalCompositeOperation = "destination-out";
     context.drawImage(mask, 0, 0);
     var own = mask.getContext("2d");
@@ -343,13 +350,8 @@
   // ---- saving ---------------------------------------------------------------------------
   // White where painted, black elsewhere, opaque, at the picture's size.
   function maskBlob() {
-    var out = document.createElement("canvas");
-    out.width = mask.width;
-    out.height = mask.height;
-    var context = out.getContext("2d");
-    context.fillStyle = "#000000";
-    context.fillRect(0, 0, out.width, out.height);
-    context.drawImage(mask, 0, 0);
+    var out = filledCanvas("#000000");
+    out.getContext("2d").drawImage(mask, 0, 0);
     return new Promise(function (resolve) {
       out.toBlob(resolve, "image/png");
     });
