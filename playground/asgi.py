@@ -16,6 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from playground.gateway.lane import GatewayLane  # noqa: E402
 from playground.jobs.embedded import EmbeddedRunnerMiddleware  # noqa: E402
 from playground.lib.bodylimit import BodyLimitMiddleware, guard_daphne_request_bodies  # noqa: E402
 from playground.lib.memory import freeze_startup_objects  # noqa: E402
@@ -49,7 +50,8 @@ sys.setswitchinterval(0.0005)
 application = EmbeddedRunnerMiddleware(
     ProtocolTypeRouter(
         {
-            "http": BodyLimitMiddleware(django_asgi_app),
+            # Token callers of the gateway are answered ahead of Django (gateway/lane.py).
+            "http": BodyLimitMiddleware(GatewayLane(django_asgi_app)),
             # The emulator's realtime endpoint answers fal's clients, which are not
             # browsers and send no Origin: it checks its own token. Everything else is
             # for browsers: same-origin only, with the session's user.

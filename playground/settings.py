@@ -246,9 +246,14 @@ GATEWAY_TIMEOUT_SECONDS = float(envint("GATEWAY_TIMEOUT_SECONDS", 300))
 # Polls and other follow-ups of a logged request are counted in memory and written this
 # many seconds later, in one batch (0: at once); see gateway/tally.py.
 GATEWAY_LOG_FLUSH_SECONDS = envfloat("GATEWAY_LOG_FLUSH_SECONDS", 1.0)
-# Seconds a checked access token is trusted without asking the database again; another
-# process's revocation (or a role change) takes effect within this. 0: every call asks.
-GATEWAY_TOKEN_CACHE_SECONDS = envfloat("GATEWAY_TOKEN_CACHE_SECONDS", 5.0)
+# Seconds the gateway trusts what it checked for a caller without asking the database
+# again: the access token, the fal key, that a request is theirs (gateway/memo.py).
+# Another process's revocation, key change or role change takes effect within this.
+# 0: every call asks.
+GATEWAY_CACHE_SECONDS = envfloat("GATEWAY_CACHE_SECONDS", 5.0)
+# When set (e.g. "X-Fal-Tags"), calls through the gateway carry this header with who made
+# them ("source:playground,entrance:gateway,user:12,team:3,token:7"); callers cannot set it.
+GATEWAY_TAGS_HEADER = envstr("GATEWAY_TAGS_HEADER", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

@@ -12,6 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
 from playground.gateway import tokens
+from playground.gateway.memo import NotRemembered
 from playground.gateway.models import AccessToken
 from playground.localfal.auth import credential
 
@@ -40,23 +41,34 @@ class Refused(Exception):
         return answer
 
 
-def identify(request: HttpRequest) -> Caller:
+def identify(request: HttpRequest, *, memory_only: bool = False) -> Caller:
     """The caller, or Refused (401 without credentials, 403 for a session write without
-    a valid CSRF token). Synchronous: the gateway checks everything in one database hop."""
+    a valid CSRF token). Synchronous: the gateway checks everything in one database hop.
+    `memory_only`: see memo.py (sessions are never remembered)."""
     header = request.headers.get("Authorization", "")
     if header:
-        token = tokens.holder_of(credential(header))
-        if token is None:
-            raise Refused("Unknown, expired or revoked access token.", 401)
-        return Caller(user_id=token.user_id, token=token)
+        return token_caller(header, memory_only=memory_only)
+    if memory_only:
+        raise NotRemembered
     user = request.user
     if not user.is_authenticated:
-        raise Refused(
-            "Sign in, or send a personal access token as 'Authorization: Key <token>'.", 401
-        )
+        raise anonymous()
     if request.method not in SAFE_METHODS and _csrf_refusal(request) is not None:
         raise Refused("Browser calls with a session need the CSRF token (X-CSRFToken header).", 403)
     return Caller(user_id=user.pk)
+
+
+def token_caller(header: str, *, memory_only: bool = False) -> Caller:
+    """The holder of the token in an `Authorization` header (`Key` or `Bearer`), or
+    Refused 401. `memory_only`: see memo.py."""
+    token = tokens.holder_of(credential(header), memory_only=memory_only)
+    if token is None:
+        raise Refused("Unknown, expired or revoked access token.", 401)
+    return Caller(user_id=token.user_id, token=token)
+
+
+def anonymous() -> Refused:
+    return Refused("Sign in, or send a personal access token as 'Authorization: Key <token>'.", 401)
 
 
 def _csrf_refusal(request: HttpRequest):

@@ -6,20 +6,23 @@ streamed as they come) -> one log row per fal request.
 
 from __future__ import annotations
 
+import json
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest
 
 from playground.accounts.credentials import NoFalKey, resolve_fal_key
-from playground.fal.forward import Upstream, UpstreamFailed, open_upstream
+from playground.fal.forward import UpstreamFailed, open_upstream
 from playground.gateway import addresses, requestlog
-from playground.gateway.callers import Caller, Refused, identify
+from playground.gateway.callers import Caller, Refused
+from playground.gateway.memo import Memory, NotRemembered
 from playground.gateway.models import RequestLog
-from playground.gateway.targets import Kind, Target
+from playground.gateway.targets import Kind, Target, TargetRefused
 
 METHODS = {
     Kind.RUN: {"POST", "GET"},
@@ -40,28 +43,155 @@ FORWARDED_FAL_HEADERS = frozenset(
     }
 )
 FORWARDED_HEADERS = frozenset({"content-type", "accept"}) | FORWARDED_FAL_HEADERS
+CLIENT_PROXY = "playground-gateway"
+# How a browser should treat an answer is this site's to say, not fal's (nor the
+# emulator's, whose policy would name its own address): these come from us alone.
+SITE_POLICY_HEADERS = frozenset(
+    {
+        "content-security-policy",
+        "content-security-policy-report-only",
+        "x-frame-options",
+        "x-content-type-options",
+        "referrer-policy",
+        "cross-origin-opener-policy",
+        "strict-transport-security",
+    }
+)
 # Answers the gateway reads whole (to learn the request id, or to rewrite URLs in them).
 MAX_BUFFERED_ANSWER = 64 * 1024 * 1024
 
 
-def detail(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"detail": message}, status=status)
+SMALL_BODY_BYTES = 64 * 1024  # status, cancel, upload initiate, token: a few fields at most
+
+
+@dataclass(frozen=True)
+class Admission:
+    caller: Caller
+    key: str  # the fal key to inject
+    row: RequestLog | None  # the log row of the request asked about (Kind.REQUEST)
+
+
+@dataclass
+class Answer:
+    """What the gateway answers, whichever server machinery sends it (lane.py or Django)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None  # sent as it comes, instead of `body`
+
+
+def detail(message: str, status: int, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+    body = json.dumps({"detail": message}).encode()
+    return Answer(status, [("Content-Type", "application/json"), *headers], body)
+
+
+def refused(refusal: Refused | TargetRefused) -> Answer:
+    extra = (("WWW-Authenticate", 'Key realm="playground"'),) if refusal.status == 401 else ()
+    return detail(str(refusal), refusal.status, extra)
+
+
+def body_cap(target: Target) -> int:
+    """The most a call to this target may send: model inputs up to the gateway's limit,
+    a few kilobytes for everything else."""
+    if target.kind in (Kind.RUN, Kind.SUBMIT):
+        return settings.GATEWAY_MAX_BODY_BYTES
+    return SMALL_BODY_BYTES
+
+
+def too_large(target: Target) -> Answer:
+    return detail(f"This call may send at most {body_cap(target)} bytes.", 413)
+
+
+async def admitted(
+    request: HttpRequest, target: Target, identify: Callable[..., Caller]
+) -> Admission:
+    """`admit`, from memory when everything about the caller is remembered (no thread hop,
+    no query: memo.py), else in a thread with the database. Raises Refused."""
+    try:
+        return admit(request, target, identify, memory_only=True)
+    except NotRemembered:
+        return await sync_to_async(admit)(request, target, identify)
+
+
+def admit(
+    request: HttpRequest,
+    target: Target,
+    identify: Callable[..., Caller],
+    *,
+    memory_only: bool = False,
+) -> Admission:
+    """Who calls (`identify(memory_only=...)`), with which fal key, and the log row of the
+    request they ask about; or Refused. All the database work of a call before it goes
+    out, in one thread hop."""
+    caller = identify(memory_only=memory_only)
+    if request.method not in METHODS[target.kind]:
+        raise Refused(f"{request.method} is not how fal's {target.kind} calls are made.", 405)
+    try:
+        key, own_key = _keys.recall(
+            (caller.user_id, caller.team_id), lambda: fal_key_for(caller), memory_only=memory_only
+        )
+    except NoFalKey as exc:
+        raise Refused(str(exc), 403) from None
+    if target.kind is not Kind.REQUEST:
+        return Admission(caller, key, None)
+    found = _requests.recall(
+        (caller.user_id, target.request_id, own_key),
+        lambda: _request_row(caller, target.request_id, own_key),
+        memory_only=memory_only,
+    )
+    if found is None:
+        # Requests made with a shared key (the server's, the emulator's) answer only the
+        # person who made them, as fal answers only the key that made them.
+        raise Refused(f"Request {target.request_id} not found", 404)
+    return Admission(caller, key, found[0])
+
+
+# Remembered for a few seconds (memo.py): fal keys by (user, team); requests a caller may
+# ask about, by (user, request id, own key).
+_keys: Memory[tuple[str, bool]] = Memory()
+_requests: Memory[tuple[RequestLog | None]] = Memory()
+
+
+def forget_keys(**_) -> None:
+    """A fal key was stored or removed in this process: look keys up again."""
+    _keys.clear()
+
+
+def _request_row(caller: Caller, request_id: str, own_key: bool) -> tuple[RequestLog | None] | None:
+    row = requestlog.owned_row(caller, request_id)
+    if row is not None or own_key or requestlog.owns_generation(caller, request_id):
+        return (row,)
+    return None
+
+
+def fal_key_for(caller: Caller) -> tuple[str, bool]:
+    """The fal key to inject (team > personal > server, or the emulator's), and whether
+    it is the caller's own (then fal itself keeps other people's requests apart)."""
+    key = resolve_fal_key(caller.user_id, caller.team_id)
+    if key is None:
+        return settings.LOCALFAL_KEY, False
+    return key, key != settings.FAL_KEY
 
 
 async def forward(
-    request: HttpRequest, target: Target, *, entrance: str, through_route: bool = False
-) -> HttpResponse:
-    try:
-        caller, key, row = await sync_to_async(admit)(request, target)
-    except Refused as refusal:
-        return refusal.response()
-    body = request.read()
+    request: HttpRequest,
+    target: Target,
+    admission: Admission,
+    body: bytes,
+    *,
+    entrance: str,
+    through_route: bool = False,
+) -> Answer:
+    """Send the admitted call to fal and answer with fal's answer (URLs rewritten for the
+    caller), logging it."""
+    caller, row = admission.caller, admission.row
     started = time.monotonic()
     try:
         upstream = await open_upstream(
             request.method,
             addresses.upstream_url(target),
-            headers=_headers(request, key),
+            headers=_headers(request, admission, entrance),
             body=body,
             timeout=_timeout(request),
         )
@@ -96,48 +226,34 @@ async def forward(
             caller, target, request, entrance, upstream.status, started, body,
             request_id=request_id, billable=billable, output_body=answer,
         )  # fmt: skip
+    headers = [(name, value) for name, value in upstream.headers
+               if name.lower() not in SITE_POLICY_HEADERS]  # fmt: skip
     if not streamed:
-        return _whole(upstream, answer)
+        return Answer(upstream.status, headers, answer)
+    if upstream.content_type.startswith("text/event-stream"):
+        headers += [("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]  # nginx too
     chunks = _rewriting(upstream.chunks(), pairs)
-    return _streamed(upstream, _counted(chunks, row_id))
+    return Answer(upstream.status, headers, stream=_counted(chunks, row_id))
 
 
-def admit(request: HttpRequest, target: Target) -> tuple[Caller, str, RequestLog | None]:
-    """Who calls, with which fal key, and the log row of the request they ask about; or
-    Refused. All the database work of a call before it goes out, in one thread hop."""
-    caller = identify(request)
-    if request.method not in METHODS[target.kind]:
-        raise Refused(f"{request.method} is not how fal's {target.kind} calls are made.", 405)
-    try:
-        key, own_key = fal_key_for(caller)
-    except NoFalKey as exc:
-        raise Refused(str(exc), 403) from None
-    if target.kind is not Kind.REQUEST:
-        return caller, key, None
-    row = requestlog.owned_row(caller, target.request_id)
-    if row is None and not own_key and not requestlog.owns_generation(caller, target.request_id):
-        # Requests made with a shared key (the server's, the emulator's) answer only the
-        # person who made them, as fal answers only the key that made them.
-        raise Refused(f"Request {target.request_id} not found", 404)
-    return caller, key, row
-
-
-def fal_key_for(caller: Caller) -> tuple[str, bool]:
-    """The fal key to inject (team > personal > server, or the emulator's), and whether
-    it is the caller's own (then fal itself keeps other people's requests apart)."""
-    key = resolve_fal_key(caller.user_id, caller.team_id)
-    if key is None:
-        return settings.LOCALFAL_KEY, False
-    return key, key != settings.FAL_KEY
-
-
-def _headers(request: HttpRequest, key: str) -> dict[str, str]:
+def _headers(request: HttpRequest, admission: Admission, entrance: str) -> dict[str, str]:
     kept = {
         name.lower(): value
         for name, value in request.headers.items()
         if name.lower() in FORWARDED_HEADERS
     }
-    return {**kept, "Authorization": f"Key {key}"}
+    # Who is behind the call, as @fal-ai/server-proxy says it; and, when configured, our
+    # own attribution (callers cannot set it: unknown x-fal-* headers are dropped above).
+    kept["x-fal-client-proxy"] = CLIENT_PROXY
+    if settings.GATEWAY_TAGS_HEADER:
+        kept[settings.GATEWAY_TAGS_HEADER.lower()] = _tags(admission.caller, entrance)
+    return {**kept, "Authorization": f"Key {admission.key}"}
+
+
+def _tags(caller: Caller, entrance: str) -> str:
+    tags = {"source": "playground", "entrance": entrance, "user": caller.user_id,
+            "team": caller.team_id, "token": caller.token.pk if caller.token else None}  # fmt: skip
+    return ",".join(f"{name}:{value}" for name, value in tags.items() if value is not None)
 
 
 def _timeout(request: HttpRequest) -> float:
@@ -171,26 +287,6 @@ async def _counted(chunks: AsyncIterator[bytes], row_id: int | None) -> AsyncIte
     finally:
         if row_id is not None and sent:
             await requestlog.add_bytes_out(row_id, sent)
-
-
-def _streamed(upstream: Upstream, body: AsyncIterator[bytes]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(body, status=upstream.status)
-    _copy_headers(upstream, response)
-    if upstream.content_type.startswith("text/event-stream"):
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # nginx in front must not hold events back
-    return response
-
-
-def _whole(upstream: Upstream, body: bytes) -> HttpResponse:
-    response = HttpResponse(body, status=upstream.status)
-    _copy_headers(upstream, response)
-    return response
-
-
-def _copy_headers(upstream: Upstream, response: HttpResponse) -> None:
-    for name, value in upstream.headers:
-        response[name] = value
 
 
 async def _record(caller, target, request, entrance, status, started, body, **extra) -> int:

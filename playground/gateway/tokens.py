@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from playground.accounts.models import Membership, Team
+from playground.gateway.memo import Memory
 from playground.gateway.models import AccessToken
 
 PREFIX = "pgt_"
@@ -53,28 +52,18 @@ def mint(
 
 
 # Tokens recently seen, by digest: an app polling a request checks its token on every
-# call. A revocation here clears it at once; other processes see it within
-# GATEWAY_TOKEN_CACHE_SECONDS (as they see a role change).
-_recent: dict[str, tuple[float, AccessToken]] = {}
-MAX_RECENT = 10_000
+# call (memo.py). A revocation here clears the memory at once.
+_recent: Memory[AccessToken] = Memory()
 
 
-def holder_of(secret: str) -> AccessToken | None:
+def holder_of(secret: str, *, memory_only: bool = False) -> AccessToken | None:
     """The active token whose secret this is, with its user and team; None otherwise
     (unknown, revoked, expired, or its team no longer lets the person run)."""
     if not secret.startswith(PREFIX):
         return None
     key = digest(secret)
-    seen = _recent.get(key)
-    if seen is not None and seen[0] > time.monotonic() and seen[1].active:
-        return seen[1]
-    token = _lookup(key)
-    ttl = settings.GATEWAY_TOKEN_CACHE_SECONDS
-    if token is not None and ttl > 0:
-        if len(_recent) >= MAX_RECENT:
-            _recent.clear()
-        _recent[key] = (time.monotonic() + ttl, token)
-    return token
+    token = _recent.recall(key, lambda: _lookup(key), memory_only=memory_only)
+    return token if token is not None and token.active else None
 
 
 def _lookup(key: str) -> AccessToken | None:

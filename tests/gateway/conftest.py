@@ -3,6 +3,16 @@ from __future__ import annotations
 import pytest
 
 from playground.gateway import tokens
+from playground.gateway.memo import forget_everything
+
+
+@pytest.fixture(autouse=True)
+def fresh_memory():
+    """Tests that let the gateway remember (GATEWAY_CACHE_SECONDS > 0) leave nothing behind:
+    user ids repeat from test to test."""
+    forget_everything()
+    yield
+    forget_everything()
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def test_the_page_offers_only_teams_the_person_may_run_for(client, bob, team, dj
 def test_a_token_seen_recently_is_trusted_for_a_few_seconds_but_revoking_it_counts_at_once(
     alice, settings, django_assert_num_queries
 ):
-    settings.GATEWAY_TOKEN_CACHE_SECONDS = 60
+    settings.GATEWAY_CACHE_SECONDS = 60
     minted = tokens.mint(alice)
     tokens.holder_of(minted.secret)
 
