@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "playground.gallery",
     "playground.realtime",
     "playground.gateway",
+    "playground.usage",
     "axes",
 ]
 
@@ -249,6 +250,9 @@ GATEWAY_LOG_FLUSH_SECONDS = envfloat("GATEWAY_LOG_FLUSH_SECONDS", 1.0)
 # Seconds a checked access token is trusted without asking the database again; another
 # process's revocation (or a role change) takes effect within this. 0: every call asks.
 GATEWAY_TOKEN_CACHE_SECONDS = envfloat("GATEWAY_TOKEN_CACHE_SECONDS", 5.0)
+# Seconds a unit price is kept in memory (usage/prices.py): an admin's change reaches other
+# processes within this. 0: every costed request reads it.
+PRICE_CACHE_SECONDS = envfloat("PRICE_CACHE_SECONDS", 30.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
