@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.urls import reverse
 
 from playground.gateway.models import RequestLog
 from playground.jobs.models import Generation, Status
@@ -81,3 +82,20 @@ def test_a_queued_gateway_request_is_costed_when_its_result_is_fetched(client, e
     assert result.status_code == 200
     row.refresh_from_db()
     assert (row.billable_units, row.cost, row.state) == (4.0, Decimal("0.012"), "COMPLETED")
+
+
+def test_the_log_shows_the_cost_on_a_row_s_page_and_in_the_api(client, alice):
+    from playground.gateway import tokens
+
+    row = RequestLog.objects.create(
+        user=alice, entrance="proxy", kind="run", method="POST", status=200,
+        endpoint_id="fal-ai/flux/dev", billable_units=2.0, cost=Decimal("0.05"),
+    )  # fmt: skip
+    secret = tokens.mint(alice).secret
+
+    client.force_login(alice)
+    page = client.get(reverse("gateway:log-detail", args=[row.pk]))
+    listed = client.get("/api/gateway/requests", **auth(secret)).json()["requests"]
+
+    assert "<dt>Cost</dt><dd>$0.05</dd>" in page.text
+    assert listed[0]["cost"] == "0.05"
