@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from decimal import Decimal
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -15,7 +13,7 @@ from playground.gateway.callers import Caller
 from playground.gateway.models import STORED_TEXT_LIMIT, RequestLog
 from playground.gateway.tally import tally
 from playground.gateway.targets import Kind, Target
-from playground.usage.prices import cost_of
+from playground.usage.prices import acost_of
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ async def record_call(
         latency_ms=latency_ms,
         bytes_in=bytes_in,
         billable_units=billable_units,
-        cost=await _cost(target.endpoint_id, billable_units),
+        cost=await acost_of(target.endpoint_id, billable_units),
         error=error[:2000],
         input_text=stored_text(input_body),
         output_text=stored_text(output_body),
@@ -93,17 +91,10 @@ async def record_follow_up(
             changes["output_text"] = stored_text(answer)
         if billable is not None:
             changes["billable_units"] = billable
-            changes["cost"] = await _cost(row.endpoint_id, billable)
+            changes["cost"] = await acost_of(row.endpoint_id, billable)
     elif target.action == "cancel" and status < 400:
         changes["state"] = "CANCELLED"
     await tally().add(row.pk, follow_ups=1, bytes_out=len(answer), queue_ms=queue_ms, **changes)
-
-
-async def _cost(endpoint_id: str, units: float | None) -> Decimal | None:
-    """units x the endpoint's price; no database trip when fal billed nothing."""
-    if units is None:
-        return None
-    return await sync_to_async(cost_of)(endpoint_id, units)
 
 
 def stored_text(body: bytes) -> str:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -76,18 +77,30 @@ def load_bundled_after_migrate(sender: Any, using: str = "default", **kwargs: An
 
 def quote(endpoint_id: str) -> Quote | None:
     """The endpoint's price, or None when none is known."""
-    now = time.monotonic()
-    cached = _cache.get(endpoint_id)
-    # Read on every costed request; an admin edit in this process clears it at once, other
-    # processes see it within PRICE_CACHE_SECONDS.
-    if cached and now - cached[0] < settings.PRICE_CACHE_SECONDS:
-        return cached[1]
+    hit, found = cached_quote(endpoint_id)
+    if hit:
+        return found
     row = Price.objects.filter(endpoint_id=endpoint_id).only("unit", "unit_price").first()
     found = Quote(endpoint_id, row.unit, row.unit_price) if row else None
     if len(_cache) > 4096:
         _cache.clear()
-    _cache[endpoint_id] = (now, found)
+    _cache[endpoint_id] = (time.monotonic(), found)
     return found
+
+
+def cached_quote(endpoint_id: str) -> tuple[bool, Quote | None]:
+    """(True, price) when this process read it lately; no database, so an event loop may
+    ask before deciding to hop to a thread. Read on every costed request: an admin edit
+    in this process clears it at once, other processes see it within PRICE_CACHE_SECONDS."""
+    cached = _cache.get(endpoint_id)
+    if cached and time.monotonic() - cached[0] < settings.PRICE_CACHE_SECONDS:
+        return True, cached[1]
+    return False, None
+
+
+async def aquote(endpoint_id: str) -> Quote | None:
+    hit, found = cached_quote(endpoint_id)
+    return found if hit else await sync_to_async(quote)(endpoint_id)
 
 
 def cost_of(endpoint_id: str, units: float | None) -> Decimal | None:
@@ -119,6 +132,16 @@ def reported_cost(output: Any) -> Decimal | None:
         return None
     price = parse_price(value)
     return price.quantize(CENT_FRACTIONS) if price is not None else None
+
+
+async def acost_of(endpoint_id: str, units: float | None) -> Decimal | None:
+    """cost_of from an event loop: a thread hop only when the price is not in memory."""
+    if units is None or not endpoint_id:
+        return None
+    hit, found = cached_quote(endpoint_id)
+    if hit:
+        return found.cost(units) if found else None
+    return await sync_to_async(cost_of)(endpoint_id, units)
 
 
 def forget(endpoint_id: str | None = None) -> None:

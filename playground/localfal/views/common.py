@@ -219,7 +219,7 @@ async def prepare(
 async def pricing_unit(endpoint_id: str) -> str:
     """The unit the endpoint is priced in ('' when it has no price): the emulator bills
     in it, as fal does."""
-    found = await sync_to_async(prices.quote)(endpoint_id)
+    found = await prices.aquote(endpoint_id)
     return found.unit if found else ""
 
 
