@@ -180,9 +180,12 @@ def test_a_broken_png_is_downloaded_as_stored(client_alice, alice):
 
 
 def test_the_json_sidecar_has_all_metadata(client_alice, alice):
-    generation = finished(alice, "a lighthouse", tags=["x"])
+    generation = finished(
+        alice, "a lighthouse", tags=["x"], billable_units=1.0, cost=Decimal("0.003")
+    )
     response = client_alice.get(reverse("gallery:metadata", args=[generation.code]))
     data = json.loads(response.content)
+    assert (data["billable_units"], data["cost_usd"]) == (1.0, "0.003")
     assert response["Content-Disposition"] == f'attachment; filename="{generation.code}.json"'
     assert data["input"] == {"prompt": "a lighthouse", "seed": 7}
     assert data["seed"] == 7 and data["tags"] == ["x"] and data["status"] == "completed"
