@@ -41,9 +41,9 @@ PLATFORM_URL = "https://api.fal.ai/v1"
 OPENAPI_URL = "https://fal.ai/api/openapi/queue/openapi.json"
 MAX_OPENAPI_BYTES = 4 * 1024 * 1024
 USER_AGENT = "playground-fal/1.0"
-# The listing fields worth keeping beside the schemas (the rest change daily or are UI).
 # Endpoint ids per pricing call (fal accepts 1-50).
 PRICING_BATCH = 50
+# The listing fields worth keeping beside the schemas (the rest change daily or are UI).
 KEPT_METADATA = ("display_name", "status", "tags", "thumbnail_url", "model_url", "kind")
 
 
