@@ -10,6 +10,11 @@ from playground.usage.models import Unit
 from playground.usage.prices import Quote, quote, reported_cost, usd
 from playground.usage.units import estimate
 
+UNKNOWN_UNITS = {
+    Unit.CHARACTER: "Priced on the text you enter.",
+    Unit.KILO_CHARACTER: "Priced on the text you enter.",
+    "": "Billed on the length of what the run makes.",
+}
 PLURALS = {Unit.KILO_CHARACTER: "thousand characters", Unit.COMPUTE_SECOND: "compute seconds"}
 
 
@@ -44,7 +49,7 @@ def estimate_input(endpoint_id: str, schema: dict[str, Any], data: Any) -> CostT
         return None
     units = estimate(found.unit, data if isinstance(data, dict) else {}, schema)
     if units is None:
-        return CostText(price_line(found), "Billed on what the run makes.")
+        return CostText(price_line(found), UNKNOWN_UNITS.get(found.unit, UNKNOWN_UNITS[""]))
     cost = found.cost(units) or Decimal(0)
     return CostText(f"≈ {usd(cost)}", f"{amount(units, found.unit)} at {price_line(found)}")
 

@@ -96,7 +96,8 @@ def estimate(unit: str, data: dict[str, Any], schema: dict[str, Any] | None = No
     if unit in (Unit.VIDEO, Unit.REQUEST):
         return 1.0
     if unit in (Unit.CHARACTER, Unit.KILO_CHARACTER):
-        return _characters(unit, view.text())
+        text = view.text()
+        return _characters(unit, text) if text else None  # nothing typed yet
     return None
 
 

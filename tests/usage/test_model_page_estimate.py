@@ -51,7 +51,7 @@ def test_the_estimate_follows_the_form(client_alice):
 def test_a_unit_only_the_output_tells_shows_the_price_per_unit(client_alice):
     html = client_alice.get(reverse("catalog:model", args=["fal-ai/elevenlabs/audio-isolation"]))
     line = cost_line(html.text)
-    assert "$0.10 per minute" in line and "Billed on what the run makes." in line
+    assert "$0.10 per minute" in line and "Billed on the length of what the run makes." in line
 
 
 def test_a_model_without_a_price_shows_no_cost(client_alice):
@@ -60,3 +60,14 @@ def test_a_model_without_a_price_shows_no_cost(client_alice):
     assert "data-cost-estimate hidden" in page.text
     body = client_alice.post(reverse("catalog:payload", args=[FLUX]), {"prompt": "x"}).json()
     assert body["cost"] is None
+
+
+def test_speech_is_priced_on_the_text_typed(client_alice):
+    endpoint = "fal-ai/minimax/speech-02-hd"
+    line = cost_line(client_alice.get(reverse("catalog:model", args=[endpoint])).text)
+    assert "$0.10 per 1,000 characters" in line and "Priced on the text you enter." in line
+
+    body = client_alice.post(reverse("catalog:payload", args=[endpoint]), {"text": "x" * 2000})
+
+    assert body.json()["cost"]["text"] == "≈ $0.20"
+    assert body.json()["cost"]["note"] == "2 thousand characters at $0.10 per 1,000 characters"
