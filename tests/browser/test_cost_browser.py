@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_model_form_browser import open_model, signed_in  # noqa: F401
+from tests.browser.test_model_form_browser import ARTIFACTS, open_model, signed_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -24,3 +24,4 @@ def test_the_cost_beside_run_follows_the_image_size(live_app, signed_in):  # noq
 
     expect(cost).to_have_text("≈ $0.10")
     expect(page.locator("[data-cost-note]")).to_have_text("4 megapixels at $0.025 per megapixel")
+    page.locator(".model-form__footer").screenshot(path=ARTIFACTS / "model-cost-estimate.png")
