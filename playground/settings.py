@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "playground.gallery",
     "playground.realtime",
     "playground.gateway",
+    "playground.usage",
     "axes",
 ]
 
@@ -254,6 +255,9 @@ GATEWAY_CACHE_SECONDS = envfloat("GATEWAY_CACHE_SECONDS", 5.0)
 # When set (e.g. "X-Fal-Tags"), calls through the gateway carry this header with who made
 # them ("source:playground,entrance:gateway,user:12,team:3,token:7"); callers cannot set it.
 GATEWAY_TAGS_HEADER = envstr("GATEWAY_TAGS_HEADER", "")
+# Seconds a unit price is kept in memory (usage/prices.py): an admin's change reaches other
+# processes within this. 0: every costed request reads it.
+PRICE_CACHE_SECONDS = envfloat("PRICE_CACHE_SECONDS", 30.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

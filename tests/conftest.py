@@ -35,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Gateway follow-ups are written at once, so a test reads them right after its calls.
     settings.GATEWAY_LOG_FLUSH_SECONDS = 0
     settings.GATEWAY_CACHE_SECONDS = 0
+    settings.PRICE_CACHE_SECONDS = 0
     # Tests start runners themselves; the live server (a real daphne) embeds its own.
     settings.RUNNER_EMBEDDED = False
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)

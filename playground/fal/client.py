@@ -146,8 +146,12 @@ class FalClient:
         raise FalConnectionError("status stream closed before the request completed")
 
     async def result(self, endpoint_id: str, request_id: str) -> Any:
+        return (await self.fetch_result(endpoint_id, request_id)).data
+
+    async def fetch_result(self, endpoint_id: str, request_id: str) -> RunResult:
+        """The result with what fal bills for it (its `x-fal-billable-units` header)."""
         response = await self._request("GET", self._request_url(endpoint_id, request_id, ""))
-        return response.json()
+        return _run_result(response, request_id)
 
     async def cancel(self, endpoint_id: str, request_id: str) -> str:
         """Ask fal to cancel; returns fal's outcome word (e.g. CANCELLATION_REQUESTED)."""
@@ -180,9 +184,7 @@ class FalClient:
             headers=_queue_headers(hint=hint, start_timeout=start_timeout),
             timeout=timeout,
         )
-        return RunResult(
-            data=response.json(), request_id=response.headers.get("x-fal-request-id", "")
-        )
+        return _run_result(response, response.headers.get("x-fal-request-id", ""))
 
     async def stream(
         self, endpoint_id: str, arguments: dict[str, Any], *, timeout: float | None = 300.0
@@ -360,6 +362,11 @@ class FalClient:
         outcome = self._on_retry(error, attempt, delay)
         if asyncio.iscoroutine(outcome):
             await outcome
+
+
+def _run_result(response: httpx.Response, request_id: str) -> RunResult:
+    units = RunResult.units_of(response.headers.get("x-fal-billable-units"))
+    return RunResult(data=response.json(), request_id=request_id, billable_units=units)
 
 
 def _queue_headers(

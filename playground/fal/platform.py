@@ -8,6 +8,10 @@ this list even when runs go to the local emulator, which has no model list of it
     with platform_client_from_settings() as fal:
         for page in fal.iter_model_pages(limit=50):
             ...
+
+Unit prices come from `GET https://api.fal.ai/v1/models/pricing?endpoint_id=...` (a key
+required): `{"prices": [{"endpoint_id", "unit_price", "unit", "currency"}], "has_more",
+"next_cursor"}`.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ PLATFORM_URL = "https://api.fal.ai/v1"
 OPENAPI_URL = "https://fal.ai/api/openapi/queue/openapi.json"
 MAX_OPENAPI_BYTES = 4 * 1024 * 1024
 USER_AGENT = "playground-fal/1.0"
+# Endpoint ids per pricing call (fal accepts 1-50).
+PRICING_BATCH = 50
 # The listing fields worth keeping beside the schemas (the rest change daily or are UI).
 KEPT_METADATA = ("display_name", "status", "tags", "thumbnail_url", "model_url", "kind")
 
@@ -105,6 +111,27 @@ class ModelPage:
             has_more=bool(data.get("has_more", cursor is not None)) and cursor is not None,
             total=total if isinstance(total, int) else None,
             malformed=malformed,
+        )
+
+
+@dataclass(frozen=True)
+class PriceInfo:
+    """One entry of fal's pricing API: `unit_price` USD (or `currency`) per `unit`."""
+
+    endpoint_id: str
+    unit_price: Any
+    unit: str
+    currency: str = "USD"
+
+    @classmethod
+    def from_json(cls, data: Any) -> PriceInfo:
+        if not isinstance(data, dict) or not isinstance(data.get("endpoint_id"), str):
+            raise PlatformResponseError(f"price entry without an endpoint_id: {_clip(data)}")
+        return cls(
+            endpoint_id=data["endpoint_id"],
+            unit_price=data.get("unit_price"),
+            unit=str(data.get("unit") or ""),
+            currency=str(data.get("currency") or "USD").upper(),
         )
 
 
@@ -177,6 +204,30 @@ class PlatformClient:
                 return
             cursor = page.next_cursor
             seen.add(cursor)
+
+    def iter_prices(self, endpoint_ids: list[str], *, max_pages: int = 100) -> Iterator[PriceInfo]:
+        """fal's unit prices of `endpoint_ids` (`GET /models/pricing`, up to
+        PRICING_BATCH ids a call, pages followed by `next_cursor`); a key is required."""
+        for start in range(0, len(endpoint_ids), PRICING_BATCH):
+            params: dict[str, Any] = {"endpoint_id": endpoint_ids[start : start + PRICING_BATCH]}
+            seen: set[str] = set()
+            for _ in range(max_pages):
+                data = self._json(self._get(f"{self.base_url}/models/pricing", params=params))
+                if not isinstance(data, dict) or not isinstance(data.get("prices"), list):
+                    raise PlatformResponseError(f"expected a list of prices, got {_clip(data)}")
+                yield from (PriceInfo.from_json(item) for item in data["prices"])
+                cursor = data.get("next_cursor")
+                if not data.get("has_more") or not isinstance(cursor, str) or cursor in seen:
+                    break
+                seen.add(cursor)
+                params["cursor"] = cursor
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise PlatformResponseError(f"not JSON: {_clip(response.text)}") from exc
 
     def _get(self, url: str, **kwargs: Any) -> httpx.Response:
         attempt = 0

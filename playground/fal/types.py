@@ -97,6 +97,15 @@ class SubmitResult:
 class RunResult:
     data: Any
     request_id: str
+    billable_units: float | None = None  # fal's x-fal-billable-units, when it sent one
+
+    @staticmethod
+    def units_of(header: str | None) -> float | None:
+        try:
+            units = float(header) if header else None
+        except ValueError:
+            return None
+        return units if units is not None and 0 <= units < float("inf") else None
 
 
 @dataclass(frozen=True)

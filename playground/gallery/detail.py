@@ -13,6 +13,7 @@ from django.urls import reverse
 from playground.accounts.models import Membership, Team
 from playground.gallery.exports import seed_of
 from playground.jobs.models import Generation, Visibility
+from playground.usage.estimates import CostText, run_cost
 
 
 def parameters(generation: Generation) -> list[dict[str, str]]:
@@ -43,15 +44,10 @@ def timings(generation: Generation) -> list[tuple[str, str]]:
     return rows
 
 
-def cost_estimate(generation: Generation) -> str:
-    """Only what the model itself reported (e.g. an LLM router's usage.cost): the catalog
-    holds no prices, and a made-up figure is worse than none."""
-    output = generation.output if isinstance(generation.output, dict) else {}
-    usage = output.get("usage") if isinstance(output.get("usage"), dict) else {}
-    cost = usage.get("cost")
-    if isinstance(cost, int | float) and not isinstance(cost, bool):
-        return f"${cost:.4f} (reported by the model)"
-    return ""
+def cost_estimate(generation: Generation) -> CostText | None:
+    """What the run cost (fal's billable units at the endpoint's price, or the cost the
+    model reported), else an estimate from its input; None when no price is known."""
+    return run_cost(generation)
 
 
 def share_url(request: HttpRequest, generation: Generation) -> str:

@@ -51,6 +51,9 @@ def metadata(generation: Generation) -> dict[str, Any]:
         "output": generation.output,
         "error": generation.error,
         "metrics": generation.metrics,
+        # What fal billed and what it cost, in US dollars (a string: exact).
+        "billable_units": generation.billable_units,
+        "cost_usd": f"{generation.cost.normalize():f}" if generation.cost is not None else None,
         "seed": seed_of(generation),
         "tags": generation.tags,
         "notes": generation.notes,

@@ -23,7 +23,7 @@ OUTCOMES = {"ok": "Succeeded", "error": "Failed"}
 LIST_FIELDS = (
     "id", "created", "entrance", "kind", "endpoint_id", "request_id", "method", "status",
     "state", "latency_ms", "queue_ms", "bytes_in", "bytes_out", "billable_units",
-    "follow_ups", "error", "user_id", "team_id", "token_id",
+    "cost", "follow_ups", "error", "user_id", "team_id", "token_id",
 )  # fmt: skip
 
 
@@ -151,4 +151,6 @@ async def api_requests(request: HttpRequest) -> HttpResponse:
 def _as_json(row: RequestLog) -> dict:
     data = {name: getattr(row, name) for name in LIST_FIELDS}
     data["created"] = row.created.isoformat()
+    # US dollars as a decimal string ("0.012"): a float would round a sum of many.
+    data["cost"] = f"{row.cost.normalize():f}" if row.cost is not None else None
     return data

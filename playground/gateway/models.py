@@ -73,6 +73,8 @@ class RequestLog(models.Model):
     bytes_in = models.BigIntegerField(default=0)
     bytes_out = models.BigIntegerField(default=0)
     billable_units = models.FloatField(null=True)
+    # billable_units x the endpoint's unit price when logged (usage/prices.py), in USD.
+    cost = models.DecimalField(max_digits=14, decimal_places=6, null=True)
     follow_ups = models.PositiveIntegerField(default=0)  # polls, streams, results, cancels
     error = models.TextField(blank=True)
     # What went in and came out, as JSON text, cut at STORED_TEXT_LIMIT characters.

@@ -13,6 +13,7 @@ from playground.gateway.callers import Caller
 from playground.gateway.models import STORED_TEXT_LIMIT, RequestLog
 from playground.gateway.tally import tally
 from playground.gateway.targets import Kind, Target
+from playground.usage.prices import acost_of
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 def owned_row(caller: Caller, request_id: str) -> RequestLog | None:
     """The log row of `request_id` if this caller made it (through any entrance)."""
     rows = RequestLog.objects.filter(request_id=request_id, user_id=caller.user_id)
-    return rows.order_by().only("pk", "created", "queue_ms").first()
+    return rows.order_by().only("pk", "created", "queue_ms", "endpoint_id").first()
 
 
 def owns_generation(caller: Caller, request_id: str) -> bool:
@@ -59,6 +60,7 @@ async def record_call(
         latency_ms=latency_ms,
         bytes_in=bytes_in,
         billable_units=billable_units,
+        cost=await acost_of(target.endpoint_id, billable_units),
         error=error[:2000],
         input_text=stored_text(input_body),
         output_text=stored_text(output_body),
@@ -89,6 +91,7 @@ async def record_follow_up(
             changes["output_text"] = stored_text(answer)
         if billable is not None:
             changes["billable_units"] = billable
+            changes["cost"] = await acost_of(row.endpoint_id, billable)
     elif target.action == "cancel" and status < 400:
         changes["state"] = "CANCELLED"
     await tally().add(row.pk, follow_ups=1, bytes_out=len(answer), queue_ms=queue_ms, **changes)
@@ -161,6 +164,8 @@ def _playground_fields(generation: Any) -> dict[str, Any]:
         "queue_ms": int(waited.total_seconds() * 1000) if waited else None,
         "bytes_in": len(body),
         "bytes_out": len(output),
+        "billable_units": generation.billable_units,
+        "cost": generation.cost,
         "error": str(error.get("message", ""))[:2000],
         "input_text": stored_text(body),
         "output_text": stored_text(output),

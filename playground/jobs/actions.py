@@ -27,6 +27,7 @@ from playground.jobs.models import (
     Generation,
     GenerationEvent,
     Mode,
+    Status,
     Visibility,
 )
 from playground.jobs.seeds import with_seed
@@ -164,13 +165,19 @@ def finish_generation(
     error: dict | None = None,
     metrics: dict | None = None,
     media_kind: str | None = None,
+    billable_units: float | None = None,
     notify_after: bool = True,
     first_seq: int | None = None,
 ) -> list[GenerationEvent]:
     payload: dict[str, Any] = {"status": status}
     if error:
         payload["error"] = error
-    more = {"media_kind": media_kind} if media_kind is not None else {}
+    more: dict[str, Any] = {"media_kind": media_kind} if media_kind is not None else {}
+    if status == Status.COMPLETED:
+        from playground.usage.prices import run_cost
+
+        # Priced now: a later change of price does not rewrite what a run cost.
+        more |= run_cost(generation.endpoint_id, billable_units, output)
     events = update_generation(
         generation=generation,
         events=[(EventKind.STATUS, payload)],

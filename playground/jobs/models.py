@@ -86,6 +86,10 @@ class Generation(models.Model):
     # {"message", "type", "status_code", "field_errors": {path: [msg]}}: shown in plain words.
     error = models.JSONField(null=True, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
+    # fal's billable units (x-fal-billable-units) and what they cost at the price of the
+    # time (playground/usage); None when fal did not say or no price is known.
+    billable_units = models.FloatField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)
     # The runner's lease: whoever holds an unexpired lease tracks this generation.

@@ -321,8 +321,8 @@ class Tracker:
             return await self.give_up_in_queue(fal)
         if final.failed:
             return await self.fetch_failure(fal, final)
-        output = await fal.result(generation.endpoint_id, generation.fal_request_id)
-        await self.complete(fal, output, final.metrics)
+        result = await fal.fetch_result(generation.endpoint_id, generation.fal_request_id)
+        await self.complete(fal, result.data, final.metrics, billable_units=result.billable_units)
 
     async def follow_until_started_in_time(self, fal: Any) -> QueueStatus | None:
         """`follow`, or None when fal has not started the request by the queue deadline.
@@ -448,6 +448,7 @@ class Tracker:
             started=timezone.now(),
             events=[(EventKind.STATUS, {"status": "running"})],
         )
+        units = None  # a stream's answer carries no billable units header
         if generation.mode == Mode.STREAM:
             output = None
             async for event in fal.stream(generation.endpoint_id, await self.payload(fal)):
@@ -463,13 +464,15 @@ class Tracker:
                 return await self.fail({"message": "The stream ended without an output."})
         else:
             result = await fal.run(generation.endpoint_id, await self.payload(fal))
-            output = result.data
+            output, units = result.data, result.billable_units
             if result.request_id:
                 await self.update(fal_request_id=result.request_id)
-        await self.complete(fal, output, {})
+        await self.complete(fal, output, {}, billable_units=units)
 
     # -- endings --------------------------------------------------------------------------
-    async def complete(self, fal: Any, output: Any, metrics: dict) -> None:
+    async def complete(
+        self, fal: Any, output: Any, metrics: dict, *, billable_units: float | None = None
+    ) -> None:
         assets = await copy_assets(
             fal, self.generation, output, db=self.runner.writer, files=self.runner.files
         )
@@ -478,6 +481,7 @@ class Tracker:
             output=output,
             metrics={**metrics, "assets": len(assets)},
             media_kind=output_kind(assets, output),
+            billable_units=billable_units,
         )
 
     async def handle_error(self, error: FalError) -> None:

@@ -65,6 +65,10 @@ class EmuRequest:
     invalid: list[dict[str, Any]] = field(default_factory=list)
     start_timeout: float | None = None
     owner: str = ""  # fingerprint of the key that submitted it (localfal/auth.py)
+    # What fal bills it in (the endpoint's price unit, playground/usage), and how many of
+    # them it made: sent as x-fal-billable-units with its result, as fal does.
+    pricing_unit: str = ""
+    billable_units: float | None = None
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     status: str = "IN_QUEUE"
     logs: list[dict[str, Any]] = field(default_factory=list)

@@ -6,11 +6,13 @@ import hashlib
 import json
 import logging
 import mimetypes
+import time
 from collections.abc import Callable
 from typing import Any
 
 from playground.localfal import files
 from playground.localfal.engine import EmuRequest, Failure
+from playground.usage import units
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +62,34 @@ def run_app(request: EmuRequest, log_line: Callable[[str], None]) -> Any:
         fetch_file=fetch_file,
         log=log_line,
     )
+    started = time.monotonic()
     try:
-        return build_output(request.output_schema, context)
+        output = build_output(request.output_schema, context)
+        request.billable_units = billable_units(request, context.made, time.monotonic() - started)
+        return output
     except (OutputInputError, files.InputFileError) as exc:
         return _input_failure(str(exc))
     except InputTooLarge as exc:
         return _input_failure(str(exc), "image_too_large")  # fal's type for this
     except MediaError as exc:
         return _input_failure(str(exc))
+
+
+def billable_units(request: EmuRequest, made: list[Any], seconds: float) -> float | None:
+    """fal's x-fal-billable-units for what was made, in the endpoint's pricing unit."""
+    if not request.pricing_unit:
+        return None
+    facts = units.Made(
+        images=[(m.width, m.height) for m in made if _is(m, "image") and m.width and m.height],
+        video_seconds=[m.seconds or 0.0 for m in made if _is(m, "video")],
+        audio_seconds=[m.seconds or 0.0 for m in made if _is(m, "audio")],
+        compute_seconds=round(seconds, 3),
+    )
+    return units.measure(request.pricing_unit, request.input, facts)
+
+
+def _is(made: Any, kind: str) -> bool:
+    return str(made.content_type).startswith(f"{kind}/")
 
 
 def _input_failure(message: str, error_type: str = "file_download_error") -> Failure:

@@ -118,6 +118,7 @@
     if (status === 200 && body.errors) status = 422; // a draft that needs attention (not a failure)
     if (body.code) showCode(body.code);
     if (body.input) showInput(body.input);
+    if ("cost" in body) showCost(body.cost);
     if (status === 200) {
       showErrors({});
       setStatus("ok", "Ready to run");
@@ -293,6 +294,18 @@
 
   function span(kind, text) {
     return '<span class="tok-' + kind + '">' + escapeHTML(text) + "</span>";
+  }
+
+  // The server prices the input (usage/estimates.py): "≈ $0.025", its units in the note.
+  function showCost(cost) {
+    var line = $("[data-cost-estimate]", page);
+    if (!line) return;
+    line.hidden = !cost;
+    if (!cost) return;
+    var text = $("[data-cost-text]", line);
+    text.textContent = cost.text;
+    text.title = cost.note || "";
+    $("[data-cost-note]", line).textContent = cost.note || "";
   }
 
   function showCode(code) {

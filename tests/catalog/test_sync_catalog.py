@@ -67,13 +67,16 @@ PAGES = {
 class FakePlatform:
     """Serves `pages` by cursor and remembers every request."""
 
-    def __init__(self, pages: dict = PAGES) -> None:
+    def __init__(self, pages: dict = PAGES, prices: list | None = None) -> None:
         self.pages = pages
+        self.prices = prices or []  # answered by /v1/models/pricing (sync_prices)
         self.requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
         assert request.url.host == "api.fal.ai"
+        if request.url.path == "/v1/models/pricing":
+            return httpx.Response(200, json={"prices": self.prices, "has_more": False})
+        self.requests.append(request)
         assert request.url.path == "/v1/models"
         page = self.pages[request.url.params.get("cursor")]
         if isinstance(page, httpx.Response):
@@ -191,6 +194,17 @@ def test_the_key_is_sent_when_the_server_has_one(settings):
     fake = FakePlatform()
     sync(fake)
     assert fake.requests[0].headers["Authorization"] == "Key key-id:secret"
+
+
+def test_prices_are_synced_after_the_models(settings):
+    from playground.usage.models import Price
+
+    settings.FAL_KEY = "key-id:secret"
+    price = {"endpoint_id": "acme/new-voice", "unit_price": 0.05, "unit": "1000 characters"}
+    out, _ = sync(FakePlatform(prices=[{**price, "currency": "USD"}]))
+    assert "Prices synced from fal: 1 added" in out
+    voice = Price.objects.get(endpoint_id="acme/new-voice")
+    assert (voice.unit, str(voice.unit_price), voice.source) == ("1k characters", "0.050000", "fal")
 
 
 def test_no_key_needed_to_list_models(settings):

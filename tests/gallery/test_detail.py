@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from playground.jobs.models import Generation
+from playground.usage.models import Price
+from playground.usage.prices import forget
 from tests.gallery.conftest import finished
 from tests.jobs.conftest import submit
 from tests.support import body
@@ -27,7 +30,8 @@ def test_the_page_shows_every_parameter_seed_timings_and_actions(client_alice, a
     assert f"gen-{generation.code}-status" in text  # the live panel is still there
     assert "a lighthouse" in text and ">prompt<" in text and ">seed<" in text
     assert "Inference time" in text and "1.25 s" in text
-    assert "Not available for this model" in text  # no invented prices
+    # No units from fal on this run: the estimate from its input at the bundled price.
+    assert "≈ $0.003" in text and "1 megapixel at $0.003 per megapixel" in text
     assert f"?from={generation.code}" in text  # Reuse parameters
     assert reverse("gallery:rerun", args=[generation.code]) in text
     assert "Re-run, new seed" in text
@@ -38,7 +42,27 @@ def test_the_page_shows_every_parameter_seed_timings_and_actions(client_alice, a
 
 def test_a_cost_the_model_reports_is_shown(client_alice, alice):
     generation = finished(alice, "hi", output={"output": "hello", "usage": {"cost": 0.0021}})
-    assert "$0.0021 (reported by the model)" in client_alice.get(generation.get_absolute_url()).text
+    text = client_alice.get(generation.get_absolute_url()).text
+    assert '$0.0021 <span class="muted small">(reported by the model)' in text
+
+
+def test_what_fal_billed_is_shown_as_the_cost(client_alice, alice):
+    generation = finished(alice, "hi", billable_units=2.0, cost=Decimal("0.006"))
+    text = client_alice.get(generation.get_absolute_url()).text
+    assert "<dt>Cost</dt><dd>$0.006" in text and "2 megapixels billed by fal" in text
+
+
+def test_a_model_without_a_price_says_so(client_alice, alice):
+    Price.objects.filter(endpoint_id="fal-ai/flux/schnell").delete()
+    forget()
+    generation = finished(alice, "a lighthouse")
+    assert "Not available for this model" in client_alice.get(generation.get_absolute_url()).text
+
+
+def test_a_failed_run_costs_nothing(client_alice, alice):
+    generation = finished(alice, "a lighthouse", status="failed", error={"message": "boom"})
+    text = client_alice.get(generation.get_absolute_url()).text
+    assert "$0.00" in text and "fal bills successful outputs only" in text
 
 
 def test_viewers_see_no_write_controls(client, alice, team, vera):
@@ -156,9 +180,12 @@ def test_a_broken_png_is_downloaded_as_stored(client_alice, alice):
 
 
 def test_the_json_sidecar_has_all_metadata(client_alice, alice):
-    generation = finished(alice, "a lighthouse", tags=["x"])
+    generation = finished(
+        alice, "a lighthouse", tags=["x"], billable_units=1.0, cost=Decimal("0.003")
+    )
     response = client_alice.get(reverse("gallery:metadata", args=[generation.code]))
     data = json.loads(response.content)
+    assert (data["billable_units"], data["cost_usd"]) == (1.0, "0.003")
     assert response["Content-Disposition"] == f'attachment; filename="{generation.code}.json"'
     assert data["input"] == {"prompt": "a lighthouse", "seed": 7}
     assert data["seed"] == 7 and data["tags"] == ["x"] and data["status"] == "completed"

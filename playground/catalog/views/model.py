@@ -30,6 +30,7 @@ from playground.catalog.templatetags.snippets import code_samples
 from playground.catalog.views.uploads import RECENT_UPLOADS
 from playground.gallery import reuse
 from playground.jobs.panel import latest_run_context, recent_outputs
+from playground.usage.estimates import estimate_input
 
 log = logging.getLogger(__name__)
 MODE_FIELD = "__mode"  # the run mode radio (jobs.views.MODE_FIELD)
@@ -59,6 +60,7 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         # Teams this person may run for: the run is posted there and uses the team's key.
         "run_teams": teams_with_right(request.user, "run"),
         "input_json": start.input_json,
+        "cost": estimate_input(endpoint.endpoint_id, endpoint.input_schema, start.input),
         "code": start.code,
         "issues": start.issues,
         "prefill": prefill,
@@ -117,10 +119,16 @@ def _payload_from_form(request: HttpRequest, endpoint: Endpoint) -> JsonResponse
         mode=posted.get(MODE_FIELD) or default_mode(endpoint),
         own_hosts=_own_hosts(request),
     )
-    body = {"input": decoded.input, "code": code}
+    body = {"input": decoded.input, "code": code, "cost": _cost(endpoint, decoded.input)}
     if decoded.errors:
         return JsonResponse({"errors": decoded.errors, **body})
     return JsonResponse(body)
+
+
+def _cost(endpoint: Endpoint, value: dict[str, Any]) -> dict[str, Any] | None:
+    """What running `value` would cost, for the line beside Run (None: no price known)."""
+    found = estimate_input(endpoint.endpoint_id, endpoint.input_schema, value)
+    return found.as_json() if found else None
 
 
 def _payload_from_json(request: HttpRequest, endpoint: Endpoint) -> JsonResponse:
@@ -158,6 +166,7 @@ class Start:
 
     values: dict[str, list[str]]
     input_json: str
+    input: dict[str, Any]
     code: dict[str, str]
     issues: int
 
@@ -184,6 +193,7 @@ def _start_with(endpoint: Endpoint, value: dict, *, own_hosts: Collection[str] =
     return Start(
         values=values,
         input_json=_pretty(decoded.input),
+        input=decoded.input,
         code=code_samples(
             endpoint.endpoint_id, decoded.input, mode=default_mode(endpoint), own_hosts=own_hosts
         ),

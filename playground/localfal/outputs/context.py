@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -20,3 +20,4 @@ class OutputContext:
     store_file: Callable[[bytes, str, str], str]  # (data, content_type, file_name) -> public URL
     fetch_file: Callable[[str], bytes]  # url -> bytes; raises InputFileError
     log: Callable[[str], None]  # one log line, e.g. "step 3/28"
+    made: list[Any] = field(default_factory=list)  # every file made (makers.Made), in order

@@ -94,6 +94,7 @@ class FileMaker:
         if key not in self._made:
             maker = getattr(self, f"_make_{kind}", self._make_text)
             self._made[key] = maker(index)
+            self.ctx.made.append(self._made[key])  # what the request is billed for
         return self._made[key]
 
     def url(self, made: Made) -> str:

@@ -26,6 +26,7 @@ from playground.localfal import faults as fault_rules
 from playground.localfal.engine import EmuRequest, get_engine
 from playground.localfal.validation import fal_errors_off_loop
 from playground.localfal.worker import with_defaults
+from playground.usage import prices
 
 View = Callable[..., Awaitable[HttpResponse]]
 
@@ -211,7 +212,15 @@ async def prepare(
         webhook_to_self=webhook.to_self,
         priority=request.headers.get("X-Fal-Queue-Priority", "normal"),
         owner=owner_of(request),
+        pricing_unit=await pricing_unit(endpoint_id.full),
     )
+
+
+async def pricing_unit(endpoint_id: str) -> str:
+    """The unit the endpoint is priced in ('' when it has no price): the emulator bills
+    in it, as fal does."""
+    found = await prices.aquote(endpoint_id)
+    return found.unit if found else ""
 
 
 def start_timeout_of(request: HttpRequest) -> float | HttpResponse | None:
@@ -245,6 +254,8 @@ def result_response(emu: EmuRequest) -> HttpResponse:
             response[name] = value
     else:
         response = JsonResponse(emu.output, safe=False)
+        if emu.billable_units is not None:  # fal bills successful outputs only
+            response["x-fal-billable-units"] = f"{emu.billable_units:.6f}".rstrip("0").rstrip(".")
     return with_request_id(response, emu.request_id)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from playground.catalog.importer import ImportReport, import_document
@@ -52,6 +53,17 @@ class Command(BaseCommand):
         report = ImportReport()
         self.sync(report, limit=limit, category=category)
         self.print_report(report)
+        if not dry_run:
+            self.sync_prices()
+
+    def sync_prices(self) -> None:
+        """The prices of what was imported (usage/sync.py); a failure there is reported
+        but does not undo the catalog sync."""
+        try:
+            call_command("sync_prices", stdout=self.stdout, stderr=self.stderr,
+                         **self.client_options)  # fmt: skip
+        except CommandError as exc:
+            self.stderr.write(f"Prices not synced: {exc}")
 
     def sync(self, report: ImportReport, *, limit: int | None, category: str | None) -> None:
         """Import page by page (each endpoint commits on its own: no long write lock)."""

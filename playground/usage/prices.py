@@ -1,0 +1,169 @@
+"""Unit prices: the bundled list, lookups (cached briefly), and cost = units x price."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import DatabaseError
+
+from playground.usage.models import Price, PriceSource, Unit
+from playground.usage.units import normalize_unit
+
+log = logging.getLogger(__name__)
+BUNDLED_FILE = Path(__file__).with_name("bundled_prices.json")
+CENT_FRACTIONS = Decimal("0.000001")  # costs are kept to a millionth of a dollar
+_cache: dict[str, tuple[float, Quote | None]] = {}
+
+
+@dataclass(frozen=True)
+class Quote:
+    endpoint_id: str
+    unit: str
+    unit_price: Decimal
+
+    @property
+    def unit_label(self) -> str:
+        return Unit(self.unit).label if self.unit in Unit.values else self.unit
+
+    def cost(self, units: float | None) -> Decimal | None:
+        if units is None or units < 0:
+            return None
+        return (Decimal(str(units)) * self.unit_price).quantize(CENT_FRACTIONS)
+
+
+def bundled_table() -> dict[str, dict[str, Any]]:
+    """The bundled file's prices by endpoint id (entries without a price left out)."""
+    data = json.loads(BUNDLED_FILE.read_text())
+    return {k: v for k, v in data["prices"].items() if v.get("unit_price") is not None}
+
+
+def load_bundled_prices() -> int:
+    """Add the bundled price of every endpoint that has none, and bring rows that are
+    still the bundled figure up to date with the file. fal's and admins' rows stay.
+    Returns how many rows changed."""
+    existing = {p.endpoint_id: p for p in Price.objects.all()}
+    changed = 0
+    for endpoint_id, entry in bundled_table().items():
+        unit, unit_price = normalize_unit(entry["unit"]), Decimal(str(entry["unit_price"]))
+        row = existing.get(endpoint_id)
+        if row is None:
+            Price.objects.create(
+                endpoint_id=endpoint_id, unit=unit, unit_price=unit_price,
+                source=PriceSource.BUNDLED,
+            )  # fmt: skip
+        elif row.source == PriceSource.BUNDLED and (row.unit, row.unit_price) != (unit, unit_price):
+            row.unit, row.unit_price = unit, unit_price
+            row.save(update_fields=["unit", "unit_price", "updated"])
+        else:
+            continue
+        changed += 1
+    forget()
+    return changed
+
+
+def load_bundled_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    changed = load_bundled_prices()
+    if changed:
+        log.info("bundled prices: %d added or updated", changed)
+
+
+def quote(endpoint_id: str) -> Quote | None:
+    """The endpoint's price, or None when none is known."""
+    hit, found = cached_quote(endpoint_id)
+    if hit:
+        return found
+    row = Price.objects.filter(endpoint_id=endpoint_id).only("unit", "unit_price").first()
+    found = Quote(endpoint_id, row.unit, row.unit_price) if row else None
+    if len(_cache) > 4096:
+        _cache.clear()
+    _cache[endpoint_id] = (time.monotonic(), found)
+    return found
+
+
+def cached_quote(endpoint_id: str) -> tuple[bool, Quote | None]:
+    """(True, price) when this process read it lately; no database, so an event loop may
+    ask before deciding to hop to a thread. Read on every costed request: an admin edit
+    in this process clears it at once, other processes see it within PRICE_CACHE_SECONDS."""
+    cached = _cache.get(endpoint_id)
+    if cached and time.monotonic() - cached[0] < settings.PRICE_CACHE_SECONDS:
+        return True, cached[1]
+    return False, None
+
+
+async def aquote(endpoint_id: str) -> Quote | None:
+    hit, found = cached_quote(endpoint_id)
+    return found if hit else await sync_to_async(quote)(endpoint_id)
+
+
+def cost_of(endpoint_id: str, units: float | None) -> Decimal | None:
+    """What `units` billable units of the endpoint cost; None when the units or the price
+    are unknown. Never raises: a missing price must not stop a request being logged."""
+    if units is None or not endpoint_id:
+        return None
+    try:
+        found = quote(endpoint_id)
+    except DatabaseError:
+        log.warning("could not read the price of %s", endpoint_id, exc_info=True)
+        return None
+    return found.cost(units) if found else None
+
+
+def run_cost(endpoint_id: str, units: float | None, output: Any) -> dict[str, Any]:
+    """A finished run's `billable_units` and `cost`: fal's units at the endpoint's price,
+    else the cost the answer reports itself (an LLM router's `usage.cost`)."""
+    cost = cost_of(endpoint_id, units)
+    if cost is None:
+        cost = reported_cost(output)
+    return {"billable_units": units, "cost": cost}
+
+
+def reported_cost(output: Any) -> Decimal | None:
+    usage = output.get("usage") if isinstance(output, dict) else None
+    value = usage.get("cost") if isinstance(usage, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    price = parse_price(value)
+    return price.quantize(CENT_FRACTIONS) if price is not None else None
+
+
+async def acost_of(endpoint_id: str, units: float | None) -> Decimal | None:
+    """cost_of from an event loop: a thread hop only when the price is not in memory."""
+    if units is None or not endpoint_id:
+        return None
+    hit, found = cached_quote(endpoint_id)
+    if hit:
+        return found.cost(units) if found else None
+    return await sync_to_async(cost_of)(endpoint_id, units)
+
+
+def forget(endpoint_id: str | None = None) -> None:
+    """Drop cached prices (one, or all), after they changed in this process."""
+    if endpoint_id is None:
+        _cache.clear()
+    else:
+        _cache.pop(endpoint_id, None)
+
+
+def usd(amount: Decimal) -> str:
+    """$0.025, $3.20, $0.0004: cents always, more digits only where they say something."""
+    if 0 < amount < Decimal("0.0001"):
+        return "< $0.0001"
+    text = f"{amount.quantize(Decimal('0.0001')):f}".rstrip("0")
+    whole, _, fraction = text.partition(".")
+    return f"${whole}.{fraction.ljust(2, '0')}"
+
+
+def parse_price(value: Any) -> Decimal | None:
+    try:
+        price = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return price if price.is_finite() and price >= 0 else None
