@@ -46,8 +46,9 @@ def test_status_and_result_follow_the_request_and_count_on_its_row(client, emula
 
     assert status.status_code in (200, 202)
     assert status.json()["status"] in ("IN_QUEUE", "IN_PROGRESS", "COMPLETED")
-    # The emulator at test speed finishes at once; an unfinished result is fal's 400.
-    assert result.status_code in (200, 400), result.content
+    # The emulator at test speed finishes almost at once; on a busy machine the result may
+    # still be on its way (202 with the status), as the emulator answers it.
+    assert result.status_code in (200, 202), result.content
     row = RequestLog.objects.get()
     assert row.follow_ups == 2
     if result.status_code == 200:

@@ -43,7 +43,7 @@ def test_queue_urls_in_answers_lead_back_through_the_route(client, emulator, ali
     result = client.get(
         handle["response_url"].removeprefix("http://testserver"), **auth(alice_token)
     )
-    assert result.status_code in (200, 400)
+    assert result.status_code in (200, 202)  # 202: still running on a busy machine
 
 
 def test_the_route_refuses_paths_that_are_not_model_paths(client, emulator, alice_token):
