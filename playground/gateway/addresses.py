@@ -9,6 +9,8 @@ gateway, so code that follows `status_url` and `response_url` stays on it.
 
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpRequest
 
 from playground.fal.config import uses_emulator
@@ -31,25 +33,29 @@ def upstream_url(target: Target) -> str:
     return f"{emulator_url().rstrip('/')}{EMULATOR_MOUNTS[target.host]}{target.path}{query}"
 
 
-def rewrites(request: HttpRequest, *, through_route: bool) -> list[tuple[bytes, bytes]]:
+def rewrites(request: HttpRequest, *, through_route: bool) -> tuple[tuple[bytes, bytes], ...]:
     """(old, new) URL prefixes to replace in fal's answers for this caller."""
+    emulator = emulator_url().rstrip("/") if uses_emulator() else ""
+    return _pairs(emulator, f"{request.scheme}://{request.get_host()}", through_route)
+
+
+@functools.lru_cache(maxsize=64)  # a few origins a process is reached by; every call asks
+def _pairs(emulator: str, origin: str, through_route: bool) -> tuple[tuple[bytes, bytes], ...]:
     pairs: list[tuple[str, str]] = []
-    if uses_emulator():
-        emu = emulator_url().rstrip("/")
+    if emulator:
         pairs += [
-            (f"{emu}/queue/", f"https://{Host.QUEUE}/"),
-            (f"{emu}/run/", f"https://{Host.RUN}/"),
-            (f"{emu}/rest/", f"https://{Host.REST}/"),
+            (f"{emulator}/queue/", f"https://{Host.QUEUE}/"),
+            (f"{emulator}/run/", f"https://{Host.RUN}/"),
+            (f"{emulator}/rest/", f"https://{Host.REST}/"),
             # Files and upload URLs: this server's emulator storage, by the caller's origin.
-            (f"{emu}/cdn/", request.build_absolute_uri("/localfal/cdn/")),
+            (f"{emulator}/cdn/", f"{origin}/localfal/cdn/"),
         ]
     if through_route:
-        origin = request.build_absolute_uri("/").rstrip("/")
         pairs.append((f"https://{Host.QUEUE}/", f"{origin}{ROUTE_PREFIXES[Host.QUEUE]}/"))
-    return [(old.encode(), new.encode()) for old, new in pairs]
+    return tuple((old.encode(), new.encode()) for old, new in pairs)
 
 
-def rewrite(body: bytes, pairs: list[tuple[bytes, bytes]]) -> bytes:
+def rewrite(body: bytes, pairs: tuple[tuple[bytes, bytes], ...]) -> bytes:
     # Applied in order: the emulator's URLs become fal's, then fal's queue URLs the route's.
     for old, new in pairs:
         body = body.replace(old, new)

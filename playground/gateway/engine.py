@@ -269,7 +269,7 @@ def _timeout(request: HttpRequest) -> float:
 
 
 async def _rewriting(
-    chunks: AsyncIterator[bytes], pairs: list[tuple[bytes, bytes]]
+    chunks: AsyncIterator[bytes], pairs: tuple[tuple[bytes, bytes], ...]
 ) -> AsyncIterator[bytes]:
     # Event streams come an event per chunk from fal and the emulator alike, so URLs in
     # them are whole within a chunk.
