@@ -464,6 +464,8 @@ def test_the_lightbox_zooms_pans_and_closes(studio):
     image = viewer.locator("img")
     zoom = viewer.locator(".lightbox__zoom")
     expect(zoom).to_have_text("100%")
+    # Measured once the picture has its size: before, the pointer would miss it.
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=image.element_handle())
 
     def view():
         return image.evaluate(
