@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from playground.accounts.live import ACCESS_CHANGED
+from playground.activity.actions import record
+from playground.activity.models import Action
 from playground.jobs import actions as job_actions
 from playground.jobs.models import Generation, Visibility
 
@@ -105,12 +107,25 @@ def move_to_team(*, generations: Iterable[Generation], team: Any) -> int:
     return moved
 
 
-def set_showcase(*, generation: Generation, shown: bool) -> Generation:
-    """On (or off) its team's public showcase. Showing it makes it public, with a link."""
-    generation.in_showcase = shown
-    if shown and generation.visibility != Visibility.PUBLIC:
-        set_visibility(generation=generation, visibility=Visibility.PUBLIC)
-    generation.save(update_fields=["in_showcase"])
+def set_showcase(*, generation: Generation, shown: bool, actor: Any = None) -> Generation:
+    """On (or off) its team's public showcase. Showing it makes it public, with a link.
+    A change goes into the team's activity log under `actor` (the curator)."""
+    changed = generation.in_showcase != shown
+    with transaction.atomic():
+        generation.in_showcase = shown
+        if shown and generation.visibility != Visibility.PUBLIC:
+            set_visibility(generation=generation, visibility=Visibility.PUBLIC)
+        generation.save(update_fields=["in_showcase"])
+        if changed and generation.team_id is not None:
+            action = Action.SHOWCASE_ADDED if shown else Action.SHOWCASE_REMOVED
+            record(
+                generation.team_id,
+                actor,
+                action,
+                target=generation.endpoint_id,
+                target_url=generation.get_absolute_url(),
+                details={"generation": str(generation.code)},
+            )
     return generation
 
 

@@ -133,7 +133,7 @@ def showcase(request: HttpRequest, code: str) -> HttpResponse:
     if member is None or not member.can("curate"):
         return refuse(request, "Only the team's curators choose its showcase.")
     shown = request.POST.get("shown") == "1"
-    actions.set_showcase(generation=generation, shown=shown)
+    actions.set_showcase(generation=generation, shown=shown, actor=request.user)
     if request.htmx:
         return _sharing_fragment(request, generation, first="showcase")
     messages.success(request, "Added to the showcase." if shown else "Removed from the showcase.")
