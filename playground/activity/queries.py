@@ -80,7 +80,7 @@ def after(rows: QuerySet[Entry], position: tuple[datetime, int] | None) -> Query
     return rows.filter(Q(created__lt=created) | Q(created=created, id__lt=pk))
 
 
-def page_of(rows: QuerySet[Entry], cursor: str, size: int = PAGE_SIZE) -> tuple[list[Entry], str]:
+def page_of(rows: QuerySet[Entry], cursor: str, size: int) -> tuple[list[Entry], str]:
     """`size` entries after the cursor, and the cursor of the next page ('' at the end)."""
     found = list(after(rows, decode_cursor(cursor))[: size + 1])
     more = len(found) > size
@@ -88,9 +88,10 @@ def page_of(rows: QuerySet[Entry], cursor: str, size: int = PAGE_SIZE) -> tuple[
     return found, encode_cursor(found[-1]) if more else ""
 
 
-def every_entry(rows: QuerySet[Entry], batch: int = EXPORT_BATCH) -> Iterator[Entry]:
-    """All of `rows`, a keyset batch at a time: no query holds a cursor open between
-    batches, so a slow download keeps nothing locked."""
+def every_entry(rows: QuerySet[Entry]) -> Iterator[Entry]:
+    """All of `rows`, EXPORT_BATCH at a time by keyset: no query holds a cursor open
+    between batches, so a slow download keeps nothing locked."""
+    batch = EXPORT_BATCH
     position = None
     while True:
         found = list(after(rows, position)[:batch])

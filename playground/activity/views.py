@@ -34,7 +34,7 @@ def team_activity(request: HttpRequest, slug: str) -> HttpResponse:
     me = membership_for(request.user, slug, SEE_ACTIVITY)
     filters = queries.ActivityFilters.from_query(request.GET)
     rows = queries.entries_for(me.team_id, filters)
-    entries, next_cursor = queries.page_of(rows, request.GET.get("cursor", ""))
+    entries, next_cursor = queries.page_of(rows, request.GET.get("cursor", ""), queries.PAGE_SIZE)
     for entry in entries:
         entry.summary = describe.summary(entry)
     query = filters.query_string()
