@@ -215,6 +215,20 @@ def test_putting_a_generation_on_the_showcase_and_off_again_is_logged(as_user, t
     assert removed.actor == ada
 
 
+def test_making_a_showcased_generation_private_logs_it_off_the_showcase(as_user, team, ada, bob):
+    from playground.catalog.models import Endpoint
+    from playground.jobs.actions import submit_generation
+
+    endpoint = Endpoint.objects.get(endpoint_id="fal-ai/flux/schnell")
+    generation = submit_generation(user=bob, endpoint=endpoint, input={"prompt": "x"}, team=team)
+    client = as_user(ada)
+    client.post(reverse("gallery:showcase_toggle", args=[generation.code]), {"shown": "1"})
+    client.post(reverse("gallery:visibility", args=[generation.code]), {"visibility": "team"})
+    assert not Generation.objects.get().in_showcase
+    removed = only_entry(team, Action.SHOWCASE_REMOVED)
+    assert removed.actor == ada
+
+
 def test_creating_a_team_is_its_first_entry(as_user, alice):
     as_user(alice).post(reverse("teams:list"), {"name": "Lab"})
     entry = Entry.objects.get(team__slug="lab")

@@ -82,7 +82,7 @@ def visibility(request: HttpRequest, code: str) -> HttpResponse:
             return refuse(request, "Choose private, team, link or public.", status=400)
         if wanted == Visibility.TEAM and not generation.team_id:
             return refuse(request, "Post it to a team first.", status=400)
-        actions.set_visibility(generation=generation, visibility=wanted)
+        actions.set_visibility(generation=generation, visibility=wanted, actor=request.user)
     if request.htmx:
         return _sharing_fragment(request, generation)
     return redirect(generation)
