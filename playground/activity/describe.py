@@ -25,7 +25,9 @@ def _day(value: Any) -> str:
 
 
 def _role_change(details: dict) -> str:
-    return f"{_role(details.get('from'))} → {_role(details.get('to'))}"
+    if "from" not in details or "to" not in details:
+        return ""
+    return f"{_role(details['from'])} → {_role(details['to'])}"
 
 
 def _was(details: dict) -> str:
