@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "playground.realtime",
     "playground.gateway",
     "playground.usage",
+    "playground.activity",
     "axes",
 ]
 

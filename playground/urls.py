@@ -10,6 +10,7 @@ urlpatterns = [
     # Before teams/ and models/: gallery pages live under both prefixes.
     path("", include("playground.gallery.urls")),
     path("teams/", include("playground.accounts.team_urls")),
+    path("", include("playground.activity.urls")),
     path("", include("playground.jobs.urls")),
     path("", include("playground.realtime.urls")),
     path("", include("playground.gateway.urls")),

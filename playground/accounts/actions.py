@@ -14,12 +14,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from playground.accounts.live import access_changed_on_commit
 from playground.accounts.models import FalCredential, Invitation, Membership, Role, Team
 from playground.accounts.teams import RANK, can_manage
+from playground.activity.actions import record
+from playground.activity.models import Action
 
 # Slugs that would shadow a URL under /teams/.
 RESERVED_SLUGS = frozenset({"join", "new"})
@@ -80,6 +83,7 @@ def create_team(*, user, name: str) -> Team:
             with transaction.atomic():
                 team = Team.objects.create(name=name.strip(), slug=unique_slug(name))
                 Membership.objects.create(user=user, team=team, role=Role.OWNER)
+                record(team, user, Action.TEAM_CREATED, target=team.name)
                 return team
         except IntegrityError:
             # Someone took the same slug between our check and our insert; pick again.
@@ -108,6 +112,15 @@ def change_role(*, actor: Membership, target: Membership, role: str) -> None:
             _check_not_last_owner(target, "changing this role")
         Membership.objects.filter(pk=target.pk).update(role=role)
         access_changed_on_commit([target.user_id])  # update() sends no post_save
+        if role != target.role:
+            details = {"from": target.role, "to": role}
+            record(
+                actor.team_id,
+                actor.user,
+                Action.ROLE_CHANGED,
+                target=_name(target),
+                details=details,
+            )
     target.role = role
 
 
@@ -117,12 +130,22 @@ def remove_member(*, actor: Membership, target: Membership) -> None:
     with transaction.atomic():
         _check_not_last_owner(target, "removing them")
         target.delete()
+        details = {"role": target.role}
+        record(
+            actor.team_id, actor.user, Action.MEMBER_REMOVED, target=_name(target), details=details
+        )
+
+
+def _name(member: Membership) -> str:
+    return member.user.get_username()
 
 
 def leave_team(*, membership: Membership) -> None:
     with transaction.atomic():
         _check_not_last_owner(membership, "leaving")
         membership.delete()
+        details = {"role": membership.role}
+        record(membership.team_id, membership.user, Action.MEMBER_LEFT, details=details)
 
 
 def create_invitation(*, actor: Membership, role: str, days: int, email: str = "") -> Invitation:
@@ -130,13 +153,31 @@ def create_invitation(*, actor: Membership, role: str, days: int, email: str = "
     (usable once)."""
     if not actor.can("manage_members") or RANK.get(role, 99) > RANK[actor.role]:
         raise PermissionDenied("Your role cannot invite people with this role.")
-    return Invitation.objects.create(
-        team_id=actor.team_id,
-        role=role,
-        email=email,
-        created_by=actor.user,
-        expires=timezone.now() + timedelta(days=days),
-    )
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            team_id=actor.team_id,
+            role=role,
+            email=email,
+            created_by=actor.user,
+            expires=timezone.now() + timedelta(days=days),
+        )
+        record(
+            actor.team_id,
+            actor.user,
+            Action.MEMBER_INVITED,
+            target=email or "an invite link",
+            details=_invitation_facts(invitation),
+        )
+    return invitation
+
+
+def _invitation_facts(invitation: Invitation) -> dict[str, Any]:
+    """What the activity log says of an invitation (never its token: that is the link)."""
+    return {
+        "role": invitation.role,
+        "by": "email" if invitation.email else "link",
+        "expires": invitation.expires,
+    }
 
 
 def create_account_invitation(*, actor, days: int, email: str = "") -> Invitation:
@@ -197,7 +238,15 @@ def _one_line(text: str) -> str:
 def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
     if not actor.can("manage_members") or invitation.team_id != actor.team_id:
         raise PermissionDenied("Your role cannot revoke invitations.")
-    Invitation.objects.filter(pk=invitation.pk).update(revoked=True)
+    with transaction.atomic():
+        Invitation.objects.filter(pk=invitation.pk).update(revoked=True)
+        record(
+            actor.team_id,
+            actor.user,
+            Action.INVITATION_REVOKED,
+            target=invitation.email or "an invite link",
+            details=_invitation_facts(invitation),
+        )
     invitation.revoked = True
 
 
@@ -221,11 +270,51 @@ def accept_invitation(*, user, invitation: Invitation) -> tuple[Membership | Non
             joined = Membership.objects.create(
                 user=user, team_id=invitation.team_id, role=invitation.role
             )
+            inviter = invitation.created_by.get_username() if invitation.created_by else ""
+            details = {**_invitation_facts(invitation), "invited_by": inviter}
+            record(invitation.team_id, user, Action.MEMBER_JOINED, details=details)
         if invitation.email:
             invitation.accepted_by = user
             invitation.accepted_at = timezone.now()
             invitation.save(update_fields=["accepted_by", "accepted_at"])
         return joined, True
+
+
+def save_team_settings(*, actor: Membership, form) -> Team:
+    """Save a valid TeamSettingsForm (owners only). A new name and a showcase published
+    or withdrawn go into the team's activity log."""
+    if not actor.can("delete_team"):
+        raise PermissionDenied("Only owners change the team's settings.")
+    old_name = form.initial.get("name", "")
+    with transaction.atomic():
+        team = form.save()
+        if team.name != old_name:
+            details = {"from": old_name, "to": team.name}
+            record(team, actor.user, Action.TEAM_RENAMED, target=team.name, details=details)
+        if team.showcase_public != form.initial.get("showcase_public"):
+            _record_showcase(team, actor.user)
+    return team
+
+
+def set_showcase_public(*, team: Team, user, public: bool) -> bool:
+    """Publish (or withdraw) the team's showcase page; the caller checked the `curate`
+    right. False when it already was as asked (nothing is written or logged)."""
+    with transaction.atomic():
+        changed = Team.objects.filter(pk=team.pk).exclude(showcase_public=public)
+        if not changed.update(showcase_public=public):
+            team.showcase_public = public
+            return False
+        team.showcase_public = public
+        _record_showcase(team, user)
+    return True
+
+
+def _record_showcase(team: Team, user) -> None:
+    if team.showcase_public:
+        url = reverse("gallery:showcase", args=[team.slug])
+        record(team, user, Action.SHOWCASE_PUBLISHED, target=team.name, target_url=url)
+    else:
+        record(team, user, Action.SHOWCASE_WITHDRAWN, target=team.name)
 
 
 def delete_team(*, actor: Membership) -> None:
@@ -242,23 +331,34 @@ def delete_team(*, actor: Membership) -> None:
         Team.objects.filter(pk=actor.team_id).delete()
 
 
-def set_fal_key(*, key: str, user=None, team: Team | None = None) -> FalCredential:
-    """Store (or replace) the fal key of a person or a team, encrypted."""
+def set_fal_key(*, key: str, user=None, team: Team | None = None, actor=None) -> FalCredential:
+    """Store (or replace) the fal key of a person or a team, encrypted. A team's change
+    goes into its activity log under `actor` (who did it; None for the system)."""
     if (user is None) == (team is None):
         raise ValueError("A fal key belongs to exactly one person or one team.")
     holder = {"user": user} if user is not None else {"team": team}
-    credential = FalCredential.objects.filter(**holder).first() or FalCredential(**holder)
-    credential.set_key(key)
-    credential.save()
+    with transaction.atomic():
+        credential = FalCredential.objects.filter(**holder).first() or FalCredential(**holder)
+        replaced = credential.pk is not None
+        credential.set_key(key)
+        credential.save()
+        if team is not None:
+            details = {"last4": credential.last4, "replaced": replaced}
+            record(team, actor, Action.TEAM_KEY_SET, target=f"…{credential.last4}", details=details)
     return credential
 
 
-def remove_fal_key(*, user=None, team: Team | None = None) -> bool:
-    """Forget a stored fal key; False when there was none."""
+def remove_fal_key(*, user=None, team: Team | None = None, actor=None) -> bool:
+    """Forget a stored fal key; False when there was none. As `set_fal_key` for `actor`."""
     if (user is None) == (team is None):
         raise ValueError("A fal key belongs to exactly one person or one team.")
     holder = {"user": user} if user is not None else {"team": team}
-    deleted, _ = FalCredential.objects.filter(**holder).delete()
+    with transaction.atomic():
+        last4 = FalCredential.objects.filter(**holder).values_list("last4", flat=True).first()
+        deleted, _ = FalCredential.objects.filter(**holder).delete()
+        if deleted and team is not None:
+            details = {"last4": last4}
+            record(team, actor, Action.TEAM_KEY_REMOVED, target=f"…{last4}", details=details)
     return bool(deleted)
 
 

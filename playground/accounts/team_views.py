@@ -229,7 +229,7 @@ def team_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = TeamSettingsForm(request.POST, instance=me.team, prefix="settings")
     if not form.is_valid():
         return _show(request, me, "settings", settings_form=form)
-    form.save()
+    actions.save_team_settings(actor=me, form=form)
     messages.success(request, "Team settings saved.")
     return _done(request, me, "settings")
 
@@ -330,7 +330,7 @@ def team_key(request: HttpRequest, slug: str) -> HttpResponse:
     form = FalKeyForm(request.POST)
     if not form.is_valid():
         return _team_key_done(request, me, form)
-    credential = actions.set_fal_key(key=form.cleaned_data["key"], team=me.team)
+    credential = actions.set_fal_key(key=form.cleaned_data["key"], team=me.team, actor=request.user)
     messages.success(request, f"The team fal key ending in {credential.last4} is saved.")
     return _team_key_done(request, me)
 
@@ -339,7 +339,7 @@ def team_key(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def team_key_remove(request: HttpRequest, slug: str) -> HttpResponse:
     me = membership_for(request.user, slug, "manage_keys")
-    if actions.remove_fal_key(team=me.team):
+    if actions.remove_fal_key(team=me.team, actor=request.user):
         messages.success(request, "The team fal key was removed.")
     else:
         messages.info(request, "The team had no fal key stored.")

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from playground.accounts.live import ACCESS_CHANGED
+from playground.activity.actions import record
+from playground.activity.models import Action
 from playground.jobs import actions as job_actions
 from playground.jobs.models import Generation, Visibility
 
@@ -51,10 +53,11 @@ def update_notes(*, generation: Generation, notes: str, tags: list[str]) -> Gene
     return generation
 
 
-def set_visibility(*, generation: Generation, visibility: str) -> Generation:
+def set_visibility(*, generation: Generation, visibility: str, actor: Any = None) -> Generation:
     """Link and public shares get a token (kept while shared, so the URL stays the same);
     anything else revokes it: the old URL answers 404 from then on. Only a public
-    generation stays on its team's showcase (the showcase lists public ones only)."""
+    generation stays on its team's showcase (the showcase lists public ones only): one
+    taken off it that way is in the team's activity log under `actor`."""
     generation.visibility = visibility
     fields = ["visibility"]
     if visibility in (Visibility.LINK, Visibility.PUBLIC):
@@ -64,10 +67,14 @@ def set_visibility(*, generation: Generation, visibility: str) -> Generation:
     else:
         generation.share_token = None
         fields.append("share_token")
-    if visibility != Visibility.PUBLIC and generation.in_showcase:
+    leaves_showcase = visibility != Visibility.PUBLIC and generation.in_showcase
+    if leaves_showcase:
         generation.in_showcase = False
         fields.append("in_showcase")
-    generation.save(update_fields=fields)
+    with transaction.atomic():
+        generation.save(update_fields=fields)
+        if leaves_showcase and generation.team_id is not None:
+            _record_showcase(generation, actor)
     return generation
 
 
@@ -105,13 +112,30 @@ def move_to_team(*, generations: Iterable[Generation], team: Any) -> int:
     return moved
 
 
-def set_showcase(*, generation: Generation, shown: bool) -> Generation:
-    """On (or off) its team's public showcase. Showing it makes it public, with a link."""
-    generation.in_showcase = shown
-    if shown and generation.visibility != Visibility.PUBLIC:
-        set_visibility(generation=generation, visibility=Visibility.PUBLIC)
-    generation.save(update_fields=["in_showcase"])
+def set_showcase(*, generation: Generation, shown: bool, actor: Any = None) -> Generation:
+    """On (or off) its team's public showcase. Showing it makes it public, with a link.
+    A change goes into the team's activity log under `actor` (the curator)."""
+    changed = generation.in_showcase != shown
+    with transaction.atomic():
+        generation.in_showcase = shown
+        if shown and generation.visibility != Visibility.PUBLIC:
+            set_visibility(generation=generation, visibility=Visibility.PUBLIC)
+        generation.save(update_fields=["in_showcase"])
+        if changed and generation.team_id is not None:
+            _record_showcase(generation, actor)
     return generation
+
+
+def _record_showcase(generation: Generation, actor: Any) -> None:
+    action = Action.SHOWCASE_ADDED if generation.in_showcase else Action.SHOWCASE_REMOVED
+    record(
+        generation.team_id,
+        actor,
+        action,
+        target=generation.endpoint_id,
+        target_url=generation.get_absolute_url(),
+        details={"generation": str(generation.code)},
+    )
 
 
 def delete_generations(*, generations: Iterable[Generation]) -> int:

@@ -7,9 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from playground.accounts.models import Membership, Team
+from playground.activity.actions import record
+from playground.activity.models import Action
 from playground.gateway.memo import Memory
 from playground.gateway.models import AccessToken
 
@@ -40,15 +43,24 @@ def mint(
     if expires is not None and expires <= timezone.now():
         raise TokenRefused("The expiry date is in the past.")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = AccessToken.objects.create(
-        user=user,
-        team=team,
-        label=label.strip()[:80],
-        token_hash=digest(secret),
-        last4=secret[-4:],
-        expires=expires,
-    )
+    with transaction.atomic():
+        token = AccessToken.objects.create(
+            user=user,
+            team=team,
+            label=label.strip()[:80],
+            token_hash=digest(secret),
+            last4=secret[-4:],
+            expires=expires,
+        )
+        if team is not None:
+            _record(token, user, Action.TOKEN_CREATED)
     return Minted(token, secret)
+
+
+def _record(token: AccessToken, actor, action: Action) -> None:
+    """A team token in its team's activity log, named by its label and last four."""
+    details = {"label": token.label, "last4": token.last4, "expires": token.expires}
+    record(token.team_id, actor, action, target=str(token), details=details)
 
 
 # Tokens recently seen, by digest: an app polling a request checks its token on every
@@ -84,12 +96,20 @@ def _lookup(key: str) -> AccessToken | None:
 
 
 def revoke(user, token_id: int) -> bool:
+    """Revoke one of `user`'s active tokens; False when there is no such token."""
     _recent.clear()
-    return bool(
-        AccessToken.objects.filter(user=user, pk=token_id, revoked__isnull=True).update(
-            revoked=timezone.now()
+    with transaction.atomic():
+        token = (
+            AccessToken.objects.select_for_update()
+            .filter(user=user, pk=token_id, revoked__isnull=True)
+            .first()
         )
-    )
+        if token is None:
+            return False
+        AccessToken.objects.filter(pk=token.pk).update(revoked=timezone.now())
+        if token.team_id is not None:
+            _record(token, user, Action.TOKEN_REVOKED)
+    return True
 
 
 def _may_run_for(user_id: int, team_id: int) -> bool:

@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from playground.activity.actions import record
+from playground.activity.models import Action
 from playground.catalog.models import Endpoint
 from playground.jobs import live
 from playground.jobs.models import (
@@ -70,9 +72,23 @@ def submit_generation(
             visibility=Visibility.TEAM if team else Visibility.PRIVATE,
         )
         record_event(generation=generation, kind=EventKind.STATUS, payload={"status": "pending"})
+        if team is not None:
+            _record_team_run(generation)
     transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))
     transaction.on_commit(lambda: live.notify_owner(generation))
     return generation
+
+
+def _record_team_run(generation: Generation) -> None:
+    """The run in its team's activity log: who ran which model, with a link to it."""
+    record(
+        generation.team_id,
+        generation.owner,
+        Action.RUN_STARTED,
+        target=generation.endpoint_id,
+        target_url=generation.get_absolute_url(),
+        details={"generation": str(generation.code), "mode": generation.mode},
+    )
 
 
 def request_cancel(*, generation: Generation) -> None:

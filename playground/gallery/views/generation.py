@@ -82,7 +82,7 @@ def visibility(request: HttpRequest, code: str) -> HttpResponse:
             return refuse(request, "Choose private, team, link or public.", status=400)
         if wanted == Visibility.TEAM and not generation.team_id:
             return refuse(request, "Post it to a team first.", status=400)
-        actions.set_visibility(generation=generation, visibility=wanted)
+        actions.set_visibility(generation=generation, visibility=wanted, actor=request.user)
     if request.htmx:
         return _sharing_fragment(request, generation)
     return redirect(generation)
@@ -133,7 +133,7 @@ def showcase(request: HttpRequest, code: str) -> HttpResponse:
     if member is None or not member.can("curate"):
         return refuse(request, "Only the team's curators choose its showcase.")
     shown = request.POST.get("shown") == "1"
-    actions.set_showcase(generation=generation, shown=shown)
+    actions.set_showcase(generation=generation, shown=shown, actor=request.user)
     if request.htmx:
         return _sharing_fragment(request, generation, first="showcase")
     messages.success(request, "Added to the showcase." if shown else "Removed from the showcase.")

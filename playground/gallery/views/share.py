@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from playground.accounts.actions import set_showcase_public
 from playground.accounts.models import Team, membership
 from playground.gallery.detail import absolute, parameters
 from playground.gallery.exports import seed_of
@@ -117,8 +118,8 @@ def publish_showcase(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such team")
     if not member.can("curate"):
         return refuse(request, "Only the team's curators publish its showcase.")
-    team.showcase_public = request.POST.get("public") == "1"
-    team.save(update_fields=["showcase_public"])
+    public = request.POST.get("public") == "1"
+    set_showcase_public(team=team, user=request.user, public=public)
     if team.showcase_public:
         messages.success(request, "The showcase is public.")
     else:
