@@ -36,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.GATEWAY_LOG_FLUSH_SECONDS = 0
     settings.GATEWAY_CACHE_SECONDS = 0
     settings.PRICE_CACHE_SECONDS = 0
+    # Many tests run far more than 100 things a minute; rate-limit tests turn limits on
+    # (`rate_limits` fixture, tests/limits/).
+    settings.RATE_LIMITS_ENABLED = False
     # Tests start runners themselves; the live server (a real daphne) embeds its own.
     settings.RUNNER_EMBEDDED = False
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
@@ -149,6 +152,7 @@ TEST_EMULATOR_ENV = {
     "LOCALFAL_INSPECT": "1",
     "GATEWAY_LOG_FLUSH_SECONDS": "0",
     "GATEWAY_CACHE_SECONDS": "0",
+    "RATE_LIMITS_ENABLED": "0",
 }
 
 
