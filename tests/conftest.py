@@ -82,6 +82,24 @@ def bob(django_user_model, team):
 
 
 @pytest.fixture
+def rate_limits(settings):
+    """Rate limits on (the suite runs with them off), small enough to reach: anonymous 1,
+    signed in 2, pro 5 a minute; counts and remembered quotas empty."""
+    from playground.gateway.memo import forget_everything
+    from playground.limits import counter
+
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_ANONYMOUS = 1
+    settings.RATE_LIMIT_SIGNED_IN = 2
+    settings.RATE_LIMIT_PRO = 5
+    forget_everything()
+    counter.reset()
+    yield settings
+    counter.reset()
+    forget_everything()
+
+
+@pytest.fixture
 def client_alice(client, alice):
     client.force_login(alice)
     return client

@@ -16,7 +16,6 @@ from functools import lru_cache
 
 from django.conf import settings
 from limits import RateLimitItemPerMinute, storage, strategies
-from limits.aio import storage as aio_storage
 from limits.aio import strategies as aio_strategies
 
 from playground.limits.quotas import Quota
@@ -29,7 +28,8 @@ class Limited(Exception):
         self.quota = quota
         self.retry_after = retry_after
         super().__init__(
-            f"Rate limit reached: {quota.per_minute} requests a minute. "
+            f"Rate limit reached: {quota.per_minute} "
+            f"request{'s' if quota.per_minute != 1 else ''} a minute. "
             f"Try again in {retry_after} s."
         )
 
@@ -94,7 +94,7 @@ def _async_limiter() -> aio_strategies.MovingWindowRateLimiter:
     loop = asyncio.get_running_loop()
     found = _by_loop.get(loop)
     if found is None or found[0] != settings.REDIS_URL:
-        backend = aio_storage.storage_from_string(
+        backend = storage.storage_from_string(
             f"async+{settings.REDIS_URL}", implementation="redispy"
         )
         found = (settings.REDIS_URL, aio_strategies.MovingWindowRateLimiter(backend))
