@@ -16,9 +16,7 @@ RUN = reverse("jobs:run", args=["fal-ai/flux/schnell"])
 HTMX = {"HX-Request": "true"}
 
 
-def test_the_run_over_the_limit_gets_429_with_retry_after_and_a_message(
-    rate_limits, client_alice
-):
+def test_the_run_over_the_limit_gets_429_with_retry_after_and_a_message(rate_limits, client_alice):
     codes = [client_alice.post(RUN, {"prompt": f"fox {n}"}, headers=HTMX).status_code
              for n in range(2)]  # fmt: skip
     refused = client_alice.post(RUN, {"prompt": "one more"}, headers=HTMX)

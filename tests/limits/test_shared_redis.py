@@ -70,8 +70,9 @@ def test_the_101st_call_of_a_minute_gets_429_on_either_process(
             servers = [one.url, two.url]
             with httpx.Client(timeout=30) as client:
                 codes = [
-                    client.post(f"{servers[n % 2]}/api/fal/proxy", json=body, headers=headers)
-                    .status_code
+                    client.post(
+                        f"{servers[n % 2]}/api/fal/proxy", json=body, headers=headers
+                    ).status_code
                     for n in range(100)
                 ]
                 refusals = [client.post(f"{url}/api/fal/proxy", json=body, headers=headers)
