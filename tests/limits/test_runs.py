@@ -73,3 +73,27 @@ def test_the_model_page_has_the_place_for_the_wait_beside_run(client_alice):
     page = client_alice.get(reverse("catalog:model", args=["fal-ai/flux/schnell"]))
 
     assert 'data-run-wait role="status"' in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_realtime_page_session_counts_once_and_the_next_one_is_told_to_wait(
+    rate_limits, alice
+):
+    from tests.realtime.test_consumer import Session, connect
+
+    rate_limits.RATE_LIMIT_SIGNED_IN = 1
+    rate_limits.FAL_MODE = "local"
+    first, connected = await connect(alice)
+    assert connected
+    assert (await Session(first).next())["state"] == "ready"
+    await first.disconnect()
+
+    second, connected = await connect(alice)
+    session = Session(second)
+    status, error = await session.next(), await session.next()
+
+    assert connected
+    assert status["state"] == "error" and status["message"] == error["message"]
+    assert error["code"] == "RATE_LIMITED"
+    assert error["message"].startswith("Rate limit reached: 1 request a minute. Try again in")
+    await second.disconnect()
