@@ -9,6 +9,7 @@ Redis it uses `limits.aio` on a client of the running loop's own.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 import weakref
@@ -17,8 +18,11 @@ from functools import lru_cache
 from django.conf import settings
 from limits import RateLimitItemPerMinute, storage, strategies
 from limits.aio import strategies as aio_strategies
+from limits.errors import StorageError
 
 from playground.limits.quotas import Quota
+
+log = logging.getLogger(__name__)
 
 
 class Limited(Exception):
@@ -43,8 +47,14 @@ def hit(quota: Quota | None) -> None:
     if quota is None:
         return
     limiter, item = _limiter(), _item(quota.per_minute)
-    if not limiter.hit(item, quota.bucket):
-        raise Limited(quota, _retry_after(limiter.get_window_stats(item, quota.bucket)))
+    try:
+        if limiter.hit(item, quota.bucket):
+            return
+        stats = limiter.get_window_stats(item, quota.bucket)
+    except StorageError as failure:
+        _unavailable(failure)
+        return
+    raise Limited(quota, _retry_after(stats))
 
 
 async def ahit(quota: Quota | None) -> None:
@@ -55,8 +65,20 @@ async def ahit(quota: Quota | None) -> None:
         hit(quota)
         return
     limiter, item = _async_limiter(), _item(quota.per_minute)
-    if not await limiter.hit(item, quota.bucket):
-        raise Limited(quota, _retry_after(await limiter.get_window_stats(item, quota.bucket)))
+    try:
+        if await limiter.hit(item, quota.bucket):
+            return
+        stats = await limiter.get_window_stats(item, quota.bucket)
+    except StorageError as failure:
+        _unavailable(failure)
+        return
+    raise Limited(quota, _retry_after(stats))
+
+
+def _unavailable(failure: StorageError) -> None:
+    # Redis down: let the request through rather than fail every run and call; the
+    # health check (/healthz) reports Redis, and this log says limits are not held.
+    log.warning("rate limits not counted, their storage failed: %r", failure.storage_error)
 
 
 def reset() -> None:
@@ -81,7 +103,9 @@ def _limiter() -> strategies.MovingWindowRateLimiter:
     """One limiter per storage URL (tests switch REDIS_URL)."""
     url = settings.REDIS_URL or "memory://"
     if url not in _sync:
-        _sync[url] = strategies.MovingWindowRateLimiter(storage.storage_from_string(url))
+        _sync[url] = strategies.MovingWindowRateLimiter(
+            storage.storage_from_string(url, wrap_exceptions=True)
+        )
     return _sync[url]
 
 
@@ -95,7 +119,7 @@ def _async_limiter() -> aio_strategies.MovingWindowRateLimiter:
     found = _by_loop.get(loop)
     if found is None or found[0] != settings.REDIS_URL:
         backend = storage.storage_from_string(
-            f"async+{settings.REDIS_URL}", implementation="redispy"
+            f"async+{settings.REDIS_URL}", implementation="redispy", wrap_exceptions=True
         )
         found = (settings.REDIS_URL, aio_strategies.MovingWindowRateLimiter(backend))
         _by_loop[loop] = found

@@ -102,3 +102,18 @@ def test_buckets_are_apart(rate_limits, alice, charlie):
     counter.hit(quota_for(charlie.pk))  # charlie's minute is his own
     with pytest.raises(counter.Limited):
         counter.hit(quota_for(alice.pk))
+
+
+def test_without_its_redis_the_limiter_lets_requests_through_and_says_so(rate_limits, caplog):
+    import asyncio
+
+    kept, rate_limits.REDIS_URL = rate_limits.REDIS_URL, "redis://127.0.0.1:9/0"  # no one there
+    quota = Quota(1, "user:no-redis")
+    try:
+        for _ in range(3):
+            counter.hit(quota)
+            asyncio.run(counter.ahit(quota))
+    finally:
+        rate_limits.REDIS_URL = kept  # so the fixture's own reset reaches its storage
+
+    assert "rate limits not counted" in caplog.text
