@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "playground.gateway",
     "playground.usage",
     "playground.activity",
+    "playground.limits",
     "axes",
 ]
 
@@ -256,6 +257,13 @@ GATEWAY_CACHE_SECONDS = envfloat("GATEWAY_CACHE_SECONDS", 5.0)
 # When set (e.g. "X-Fal-Tags"), calls through the gateway carry this header with who made
 # them ("source:playground,entrance:gateway,user:12,team:3,token:7"); callers cannot set it.
 GATEWAY_TAGS_HEADER = envstr("GATEWAY_TAGS_HEADER", "")
+# Requests a minute by tier, as fal's (limits/): Playground runs, proxy and gateway calls
+# alike (polls of an accepted request are free). Counted in Redis with REDIS_URL (shared by
+# every process), else in memory. Enterprise people have their own number (set_tier --limit).
+RATE_LIMITS_ENABLED = envbool("RATE_LIMITS_ENABLED", True)
+RATE_LIMIT_ANONYMOUS = envint("RATE_LIMIT_ANONYMOUS", 20)
+RATE_LIMIT_SIGNED_IN = envint("RATE_LIMIT_SIGNED_IN", 100)
+RATE_LIMIT_PRO = envint("RATE_LIMIT_PRO", 500)
 # Seconds a unit price is kept in memory (usage/prices.py): an admin's change reaches other
 # processes within this. 0: every costed request reads it.
 PRICE_CACHE_SECONDS = envfloat("PRICE_CACHE_SECONDS", 30.0)

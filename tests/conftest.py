@@ -36,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.GATEWAY_LOG_FLUSH_SECONDS = 0
     settings.GATEWAY_CACHE_SECONDS = 0
     settings.PRICE_CACHE_SECONDS = 0
+    # Many tests run far more than 100 things a minute; rate-limit tests turn limits on
+    # (`rate_limits` fixture, tests/limits/).
+    settings.RATE_LIMITS_ENABLED = False
     # Tests start runners themselves; the live server (a real daphne) embeds its own.
     settings.RUNNER_EMBEDDED = False
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
@@ -76,6 +79,24 @@ def bob(django_user_model, team):
     user = django_user_model.objects.create_user("bob", password="pw-bob-12345")
     Membership.objects.create(user=user, team=team, role=Role.MEMBER)
     return user
+
+
+@pytest.fixture
+def rate_limits(settings):
+    """Rate limits on (the suite runs with them off), small enough to reach: anonymous 1,
+    signed in 2, pro 5 a minute; counts and remembered quotas empty."""
+    from playground.gateway.memo import forget_everything
+    from playground.limits import counter
+
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_ANONYMOUS = 1
+    settings.RATE_LIMIT_SIGNED_IN = 2
+    settings.RATE_LIMIT_PRO = 5
+    forget_everything()
+    counter.reset()
+    yield settings
+    counter.reset()
+    forget_everything()
 
 
 @pytest.fixture
@@ -149,6 +170,7 @@ TEST_EMULATOR_ENV = {
     "LOCALFAL_INSPECT": "1",
     "GATEWAY_LOG_FLUSH_SECONDS": "0",
     "GATEWAY_CACHE_SECONDS": "0",
+    "RATE_LIMITS_ENABLED": "0",
 }
 
 

@@ -27,7 +27,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "team", "role", "joined")
+    list_display = ("user", "team", "role", "rate_limit", "joined")
     list_filter = ("role",)
     search_fields = ("user__username", "team__name", "team__slug")
     list_select_related = ("user", "team")

@@ -55,6 +55,13 @@ class Membership(models.Model):
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Requests a minute when acting for this team, instead of the person's tier
+    # (limits/quotas.py); empty: the tier's.
+    rate_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Requests a minute for this team; empty: the person's tier.",
+    )
     joined = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -30,14 +30,19 @@ class Caller:
 
 
 class Refused(Exception):
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(
+        self, message: str, status: int, headers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers  # e.g. Retry-After on a 429
 
     def response(self) -> JsonResponse:
         answer = JsonResponse({"detail": str(self)}, status=self.status)
         if self.status == 401:
             answer["WWW-Authenticate"] = 'Key realm="playground"'
+        for name, value in self.headers:
+            answer[name] = value
         return answer
 
 

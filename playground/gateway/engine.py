@@ -23,6 +23,8 @@ from playground.gateway.callers import Caller, Refused
 from playground.gateway.memo import Memory, NotRemembered
 from playground.gateway.models import RequestLog
 from playground.gateway.targets import Kind, Target, TargetRefused
+from playground.limits import counter
+from playground.limits.quotas import Quota, quota_for
 
 METHODS = {
     Kind.RUN: {"POST", "GET"},
@@ -69,6 +71,7 @@ class Admission:
     caller: Caller
     key: str  # the fal key to inject
     row: RequestLog | None  # the log row of the request asked about (Kind.REQUEST)
+    quota: Quota | None = None  # counted against; None for follow-ups of a request
 
 
 @dataclass
@@ -88,7 +91,7 @@ def detail(message: str, status: int, headers: tuple[tuple[str, str], ...] = ())
 
 def refused(refusal: Refused | TargetRefused) -> Answer:
     extra = (("WWW-Authenticate", 'Key realm="playground"'),) if refusal.status == 401 else ()
-    return detail(str(refusal), refusal.status, extra)
+    return detail(str(refusal), refusal.status, extra + getattr(refusal, "headers", ()))
 
 
 def body_cap(target: Target) -> int:
@@ -107,11 +110,17 @@ async def admitted(
     request: HttpRequest, target: Target, identify: Callable[..., Caller]
 ) -> Admission:
     """`admit`, from memory when everything about the caller is remembered (no thread hop,
-    no query: memo.py), else in a thread with the database. Raises Refused."""
+    no query: memo.py), else in a thread with the database; then counted against the
+    caller's rate limit. Raises Refused (429 with Retry-After over the limit)."""
     try:
-        return admit(request, target, identify, memory_only=True)
+        admission = admit(request, target, identify, memory_only=True)
     except NotRemembered:
-        return await sync_to_async(admit)(request, target, identify)
+        admission = await sync_to_async(admit)(request, target, identify)
+    try:
+        await counter.ahit(admission.quota)
+    except counter.Limited as limited:
+        raise Refused(str(limited), 429, limited.headers) from None
+    return admission
 
 
 def admit(
@@ -134,7 +143,11 @@ def admit(
     except NoFalKey as exc:
         raise Refused(str(exc), 403) from None
     if target.kind is not Kind.REQUEST:
-        return Admission(caller, key, None)
+        # Polls, results, cancels and streams of an accepted request are not counted.
+        quota = quota_for(
+            caller.user_id, team_id=caller.team_id, token=caller.token, memory_only=memory_only
+        )
+        return Admission(caller, key, None, quota)
     found = _requests.recall(
         (caller.user_id, target.request_id, own_key),
         lambda: _request_row(caller, target.request_id, own_key),

@@ -26,6 +26,10 @@ class AccessToken(models.Model):
     expires = models.DateTimeField(null=True, blank=True)
     revoked = models.DateTimeField(null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True)
+    # Requests a minute through this token, counted apart from its holder's (limits/).
+    rate_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests a minute; empty: its holder's limit."
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

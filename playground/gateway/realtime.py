@@ -50,6 +50,8 @@ from playground.gateway.engine import fal_key_for
 from playground.gateway.models import Entrance, RequestLog
 from playground.gateway.targets import Host, Kind, Target, TargetRefused
 from playground.lib.channels import NO_CHANNEL_LAYER
+from playground.limits import counter
+from playground.limits.quotas import quota_for
 from playground.localfal.auth import credential
 from playground.realtime.frames import MAX_FRAME_BYTES
 from playground.realtime.relay import safe_text
@@ -68,6 +70,7 @@ class Close:
     UNAUTHORIZED = 4401
     FORBIDDEN = 4403
     TOO_BIG = 4413
+    RATE_LIMITED = 4429
     UPSTREAM = 4502
     UPSTREAM_TIMEOUT = 4504
 
@@ -79,6 +82,7 @@ ERRORS = {
     Close.UNAUTHORIZED: "UNAUTHORIZED",
     Close.FORBIDDEN: "FORBIDDEN",
     Close.TOO_BIG: "FRAME_TOO_LARGE",
+    Close.RATE_LIMITED: "RATE_LIMITED",
     Close.UPSTREAM: "UPSTREAM_UNAVAILABLE",
     Close.UPSTREAM_TIMEOUT: "UPSTREAM_TIMEOUT",
 }
@@ -125,7 +129,8 @@ def target_of(scope: dict[str, Any]) -> Target:
 
 
 def admit(scope: dict[str, Any]) -> tuple[Caller, str]:
-    """The caller and the fal key to use for them, or Refused. One thread hop."""
+    """The caller and the fal key to use for them, or Refused; the session counted once
+    against the caller's rate limit. One thread hop."""
     header = _header(scope, b"authorization")
     secret = credential(header) if header else _offered_token(scope)
     if header or secret:
@@ -142,6 +147,10 @@ def admit(scope: dict[str, Any]) -> tuple[Caller, str]:
         key, _ = fal_key_for(caller)
     except NoFalKey as exc:
         raise Refused(str(exc), Close.FORBIDDEN) from None
+    try:
+        counter.hit(quota_for(caller.user_id, team_id=caller.team_id, token=caller.token))
+    except counter.Limited as limited:
+        raise Refused(str(limited), Close.RATE_LIMITED) from None
     return caller, key
 
 

@@ -68,6 +68,11 @@ def _record(token: AccessToken, actor, action: Action) -> None:
 _recent: Memory[AccessToken] = Memory()
 
 
+def forget_tokens(**_) -> None:
+    """A token was changed in this process (e.g. its rate limit in the admin)."""
+    _recent.clear()
+
+
 def holder_of(secret: str, *, memory_only: bool = False) -> AccessToken | None:
     """The active token whose secret this is, with its user and team; None otherwise
     (unknown, revoked, expired, or its team no longer lets the person run)."""

@@ -20,6 +20,8 @@ from playground.jobs.panel import full_context
 from playground.lib import serving
 from playground.lib.params import parse_id
 from playground.lib.refusals import refuse
+from playground.limits import counter
+from playground.limits.quotas import quota_for
 
 RECENT = 8
 MODE_FIELD = "__mode"  # not a schema property: never sent to fal
@@ -58,6 +60,10 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         actions.check_runs_in_flight(request.user)
     except actions.TooManyRuns as exc:
         return JsonResponse({"errors": {"__all__": [str(exc)]}}, status=429)
+    try:
+        counter.hit(quota_for(request.user.pk, team_id=team.pk if team else None))
+    except counter.Limited as limited:
+        return rate_limited(limited)
     generation = actions.submit_generation(
         user=request.user, endpoint=endpoint, input=decoded.input, mode=mode, team=team
     )
@@ -66,6 +72,15 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     context = full_context(generation)
     response = render(request, "jobs/_panel.html", context, status=201)
     response["HX-Trigger"] = "generation-started"
+    return response
+
+
+def rate_limited(limited: counter.Limited) -> JsonResponse:
+    """429 with Retry-After; the model page shows the message beside Run, counting down."""
+    message = str(limited)
+    body = {"detail": message, "retry_after": limited.retry_after, "errors": {"__all__": [message]}}
+    response = JsonResponse(body, status=429)
+    response["Retry-After"] = str(limited.retry_after)
     return response
 
 

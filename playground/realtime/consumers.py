@@ -22,6 +22,8 @@ from playground.fal.config import client_from_settings
 from playground.fal.errors import FalError
 from playground.lib.channels import NO_CHANNEL_LAYER
 from playground.lib.schemaguard import CheckTimedOut, check_off_loop
+from playground.limits import counter
+from playground.limits.quotas import quota_for
 from playground.realtime.actions import save_frame
 from playground.realtime.frames import BadFrame, parse_input, pictures
 from playground.realtime.params import RealtimeForm, decode_params, realtime_form
@@ -36,6 +38,10 @@ def realtime_endpoint(endpoint_id: str) -> tuple[Endpoint, RealtimeForm] | None:
     if endpoint is None or "realtime" not in endpoint.modes:
         return None
     return endpoint, realtime_form(endpoint)
+
+
+def _count_session(user_id: int) -> None:
+    counter.hit(quota_for(user_id))
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
@@ -58,6 +64,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.endpoint, self.spec = found
         await self.accept()
+        try:
+            # A session counts once against the person's rate limit, as a run does.
+            await database_sync_to_async(_count_session)(user.pk)
+        except counter.Limited as limited:
+            await self.send_json({"type": "status", "state": "error", "message": str(limited)})
+            await self._error("RATE_LIMITED", str(limited))
+            return
         try:
             # The person's key, as for their runs (credentials.py): never simply the server's.
             self.key = await database_sync_to_async(resolve_fal_key)(user.pk, None)

@@ -33,6 +33,31 @@
       if (label) label.textContent = on ? "Starting…" : "Run";
     }
 
+    var wait = page.querySelector("[data-run-wait]");
+    var waitTimer = null;
+
+    // "Rate limit reached: 100 requests a minute. Try again in 23 s.", the seconds counting
+    // down to the moment a run is accepted again.
+    function showWait(message, seconds) {
+      if (!wait) return;
+      var until = Date.now() + seconds * 1000;
+      var base = String(message || "Rate limit reached.").replace(/\s*Try again in \d+ s\.$/, "");
+      clearInterval(waitTimer);
+      function tick() {
+        var left = Math.ceil((until - Date.now()) / 1000);
+        if (left <= 0) {
+          clearInterval(waitTimer);
+          wait.hidden = true;
+          wait.textContent = "";
+          return;
+        }
+        wait.textContent = base + " Try again in " + left + " s.";
+      }
+      wait.hidden = false;
+      tick();
+      waitTimer = setInterval(tick, 1000);
+    }
+
     function run() {
       if (busy) return;
       setBusy(true);
@@ -52,9 +77,11 @@
               if (window.matchMedia("(max-width: 900px)").matches) panel.scrollIntoView({ behavior: "smooth" });
             });
           }
-          // 422: field errors; 429: too many runs in flight (a message for the whole form).
+          // 422: field errors; 429: too many runs in flight (a message for the whole form),
+          // or over the rate limit (retry_after: the message beside Run, counting down).
           if (response.status === 422 || response.status === 429) {
             return response.json().then(function (body) {
+              if (body.retry_after) return showWait(body.detail, body.retry_after);
               if (window.PlaygroundModelForm) window.PlaygroundModelForm.showRunErrors(body.errors || {});
             });
           }

@@ -25,6 +25,8 @@ from playground.jobs.access import EDIT, generation_for
 from playground.jobs.models import Mode, Visibility
 from playground.lib.params import parse_id
 from playground.lib.refusals import refuse
+from playground.limits import counter
+from playground.limits.quotas import quota_for
 
 SEED_LIMIT = 2**31 - 1  # fits every fal seed field (int32)
 RERUN_MODES = (Mode.QUEUE, Mode.RUN, Mode.STREAM)
@@ -184,6 +186,11 @@ def rerun(request: HttpRequest, code: str) -> HttpResponse:
     # A team's run stays the team's (and uses its key) for those who may run for it.
     member = membership(request.user, generation.team_id)
     team = generation.team if member and member.can("run") else None
+    try:
+        counter.hit(quota_for(request.user.pk, team_id=team.pk if team else None))
+    except counter.Limited as limited:
+        messages.error(request, str(limited))
+        return redirect(generation)
     new = job_actions.submit_generation(
         user=request.user, endpoint=generation.model, input=data, mode=mode, team=team
     )
