@@ -1,0 +1,223 @@
+"""The usage page (`/usage/`: a person's own, or a team's for its admins) and its CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from itertools import islice
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from playground.gateway.callers import Refused, token_caller
+from playground.gateway.models import AccessToken, Entrance
+from playground.usage import charts
+from playground.usage.charts import count, duration, money, percent
+from playground.usage.report import (
+    GROUPS,
+    NO_TOKEN,
+    PRESETS,
+    Figures,
+    Report,
+    UsageFilters,
+    admin_teams,
+    narrowed,
+    report,
+    scope,
+    summed,
+)
+
+ENTRANCES = dict(Entrance.choices)
+CSV_CHUNK = 2000
+
+
+@require_safe
+@login_required
+def usage_page(request: HttpRequest) -> HttpResponse:
+    filters = UsageFilters.from_query(request.GET)
+    teams = admin_teams(request.user.pk)
+    rows, team = scope(request.user.pk, filters, teams)
+    data = report(narrowed(rows, filters, team), filters, team)
+    members = _members(team)
+    context = {
+        "filters": filters,
+        "team": team,
+        "whose": _whose(filters, team, teams),
+        "presets": PRESETS,
+        "data": data,
+        "charts": _charts(data, members),
+        "options": {
+            "models": list(rows.order_by("endpoint_id").values_list("endpoint_id", flat=True)
+                           .distinct()),
+            "entrances": Entrance.choices,
+            "tokens": _tokens(request.user.pk, team),
+            "members": sorted(members.items(), key=lambda item: item[1].lower()),
+        },
+        "no_token": NO_TOKEN,
+        "query": filters.query(),
+    }  # fmt: skip
+    return render(request, "usage/page.html", context)
+
+
+def _whose(filters: UsageFilters, team, teams) -> list[tuple[str, str, bool]]:
+    """The switcher's links: the person's own usage, then each team they administer (the
+    range kept, the other filters dropped: they name another scope's tokens and people)."""
+    page = reverse("usage:page")
+    plain = replace(filters, model="", entrance="", token="", member=None)
+    links = [("Mine", f"{page}?{plain.query(team='')}", team is None)]
+    for each in teams:
+        links.append((each.name, f"{page}?{plain.query(team=each.slug)}", each == team))
+    return links
+
+
+def _members(team) -> dict[int, str]:
+    """user id -> name, for a team's view (its members, and anyone who left)."""
+    if team is None:
+        return {}
+    users = get_user_model().objects.filter(memberships__team=team)
+    return dict(users.values_list("pk", "username"))
+
+
+def _tokens(user_id: int, team) -> list[AccessToken]:
+    tokens = (
+        AccessToken.objects.filter(team=team)
+        if team
+        else AccessToken.objects.filter(user_id=user_id)
+    )
+    return list(tokens.only("pk", "label", "last4", "revoked"))
+
+
+def _charts(data: Report, members: dict[int, str]) -> dict[str, Any]:
+    days = [day for day, _ in data.days]
+    figures = [f for _, f in data.days]
+    return {
+        "requests": charts.columns(days, [
+            ("ok", "succeeded", [f.requests - f.errors for f in figures]),
+            ("error", "failed", [f.errors for f in figures]),
+        ], count),
+        "cost": charts.columns(days, [("cost", "spent", [float(f.cost) for f in figures])],
+                               money),
+        "latency": charts.lines(days, [
+            ("p50", "latency p50", [f.p50 for f in figures]),
+            ("p95", "latency p95", [f.p95 for f in figures]),
+            ("queue", "average time in queue", [f.queue_avg for f in figures]),
+        ], duration),
+        "errors": charts.lines(days, [("error", "error rate", [
+            f.error_rate * 100 if f.error_rate is not None else None for f in figures])], percent),
+        "models": _ranks([(name or "(no endpoint)", f) for name, f in data.by_model]),
+        "entrances": _ranks([(ENTRANCES.get(name, name), f) for name, f in data.by_entrance]),
+        "members": _ranks([(_member(members, uid), f) for uid, f in data.by_member]),
+    }  # fmt: skip
+
+
+def _member(members: dict[int, str], user_id: int) -> str:
+    if user_id in members:
+        return members[user_id]
+    return f"former member #{user_id}" if user_id else "(deleted user)"
+
+
+def _ranks(items: list[tuple[str, Figures]]) -> dict[str, Any]:
+    return {
+        "bars": charts.ranking([(name, f.requests, count(f.requests)) for name, f in items], "ok"),
+        "rows": items,
+    }
+
+
+# The CSV: streamed, for a browser session or a personal access token (scripts).
+
+CSV_MEASURES = (
+    "requests", "failed", "error_rate", "cost_usd", "latency_avg_ms", "latency_p50_ms",
+    "latency_p95_ms", "queue_avg_ms",
+)  # fmt: skip
+
+
+async def export_csv(request: HttpRequest) -> HttpResponse:
+    """GET /usage/export.csv?<the page's filters>&rows=day|model|entrance|member|token|all:
+    the rows behind a chart (all: a row per day, member, token, model and entrance)."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+    header = request.headers.get("Authorization", "")
+    if header:
+        try:
+            user_id = (await sync_to_async(token_caller)(header)).user_id
+        except Refused as refusal:
+            return refusal.response()
+    else:
+        user = await request.auser()
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        user_id = user.pk
+    filters = UsageFilters.from_query(request.GET)
+    group = request.GET.get("rows", "all")
+    by = GROUPS.get(group, GROUPS["all"])
+    rows, team = await sync_to_async(_export_scope)(user_id, filters)
+    names = await sync_to_async(_names)(rows, by)
+    found = rows.order_by().values(*by).annotate(**summed()).order_by(*by)
+    response = StreamingHttpResponse(_streamed(found, by, names), content_type="text/csv")
+    whose = team.slug if team else "mine"
+    response["Content-Disposition"] = (
+        f'attachment; filename="usage-{whose}-{filters.start}-{filters.end}-{group}.csv"'
+    )
+    return response
+
+
+def _export_scope(user_id: int, filters: UsageFilters):
+    rows, team = scope(user_id, filters, admin_teams(user_id))
+    return narrowed(rows, filters, team), team
+
+
+def _names(rows: QuerySet, by: tuple[str, ...]) -> dict[str, dict[int, str]]:
+    """Names for the ids in these rows, looked up once (not per row)."""
+    names: dict[str, dict[int, str]] = {"user_id": {}, "token_id": {0: "browser session"}}
+    if "user_id" in by:
+        users = get_user_model().objects.filter(pk__in=rows.values("user_id"))
+        names["user_id"].update(users.values_list("pk", "username"))
+    if "token_id" in by:
+        for token in AccessToken.objects.filter(pk__in=rows.values("token_id")):
+            names["token_id"][token.pk] = f"{token.label or 'token'} …{token.last4}"
+    return names
+
+
+COLUMN_NAMES = {"day": "day", "user_id": "member", "token_id": "token",
+                "endpoint_id": "model", "entrance": "entrance"}  # fmt: skip
+
+
+async def _streamed(found: QuerySet, by, names) -> AsyncIterator[str]:
+    yield _line([COLUMN_NAMES[name] for name in by] + list(CSV_MEASURES))
+    rows = await sync_to_async(lambda: found.iterator(chunk_size=CSV_CHUNK))()
+    while chunk := await sync_to_async(lambda: list(islice(rows, CSV_CHUNK)))():
+        yield "".join(_line(_csv_row(row, by, names)) for row in chunk)
+
+
+def _csv_row(row: dict[str, Any], by, names) -> list[Any]:
+    keys = []
+    for name in by:
+        value = row[name]
+        if name in names:
+            value = names[name].get(value, value)
+        keys.append(value)
+    f = Figures.of(row)
+    return [
+        *keys, f.requests, f.errors, _fixed(f.error_rate, 4), f"{f.cost:f}",
+        _fixed(f.latency_avg, 0), _fixed(f.p50, 0), _fixed(f.p95, 0), _fixed(f.queue_avg, 0),
+    ]  # fmt: skip
+
+
+def _fixed(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _line(values: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()
