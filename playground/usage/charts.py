@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
 from playground.usage.prices import usd
 
 HEIGHT = 180
@@ -181,7 +184,7 @@ def count(value: float | None) -> str:
 def money(value: float | Decimal | None) -> str:
     if value is None:
         return UNKNOWN
-    return usd(Decimal(str(value))) if value else "$0"
+    return usd(value if isinstance(value, Decimal) else Decimal(str(value))) if value else "$0"
 
 
 def duration(ms: float | None) -> str:
@@ -194,7 +197,83 @@ def duration(ms: float | None) -> str:
     return f"{ms / 60_000:.1f} min"
 
 
+def rate(value: float | None) -> str:
+    """A 0..1 ratio as a percentage."""
+    return percent(None if value is None else value * 100)
+
+
 def percent(value: float | None) -> str:
     if value is None:
         return UNKNOWN
     return f"{value:.0f}%" if value >= 10 or value == 0 else f"{value:.1f}%"
+
+
+# Drawn here rather than in templates: a 90-day page has hundreds of marks and cells, which
+# Django's template engine would take most of the page's time to write.
+
+
+def svg(chart: Chart, name: str) -> SafeString:
+    """The chart as an SVG element (decorative: its table says the same to screen readers)."""
+    parts = [format_html(
+        '<svg class="usage-svg" width="100%" height="{}" aria-hidden="true" focusable="false"'
+        ' data-chart="{}">', chart.height, name)]  # fmt: skip
+    for line in chart.gridlines:
+        parts.append(format_html(
+            '<line class="usage-grid" x1="0" x2="100%" y1="{0}" y2="{0}"/>'
+            '<text class="usage-label" x="0" y="{0}" dy="-4">{1}</text>',
+            line.y, line.label))  # fmt: skip
+    for bar in chart.bars:
+        parts.append(format_html(
+            '<rect class="usage-mark usage-mark--{}" x="{}%" width="{}%" y="{}" height="{}"'
+            ' rx="1.5"><title>{}</title></rect>',
+            bar.css, bar.x, bar.width, bar.y, bar.height, bar.title))  # fmt: skip
+    for s in chart.segments:
+        parts.append(format_html(
+            '<line class="usage-line usage-line--{}" x1="{}%" y1="{}" x2="{}%" y2="{}"/>',
+            s.css, s.x1, s.y1, s.x2, s.y2))  # fmt: skip
+    for dot in chart.dots:
+        parts.append(format_html(
+            '<circle class="usage-mark usage-mark--{}" cx="{}%" cy="{}" r="2.5">'
+            "<title>{}</title></circle>", dot.css, dot.x, dot.y, dot.title))  # fmt: skip
+    for label in chart.xlabels:
+        parts.append(format_html(
+            '<text class="usage-label" x="{}%" y="{}" dy="-6" text-anchor="{}">{}</text>',
+            label.x, chart.height, label.anchor, label.label))  # fmt: skip
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))
+
+
+def legend(chart: Chart) -> SafeString:
+    return format_html_join(
+        "", '<span class="usage-legend__item"><span class="usage-swatch usage-swatch--{}"'
+        ' aria-hidden="true"></span>{}</span>', chart.legend)  # fmt: skip
+
+
+def bars(ranks: list[Rank], name: str) -> SafeString:
+    """Horizontal bars as a list (decorative too), each bar an SVG sized in percent."""
+    items = format_html_join("", (
+        '<li class="usage-rank"><span class="usage-rank__label">{}</span>'
+        '<span class="usage-rank__value">{}</span><svg class="usage-rank__bar" width="100%"'
+        ' height="8" focusable="false"><rect class="usage-mark usage-mark--{}" x="0" y="0"'
+        ' width="{}%" height="8" rx="2"/></svg></li>'),
+        ((r.label, r.value_label, r.css, r.width) for r in ranks))  # fmt: skip
+    return format_html(
+        '<ol class="usage-ranks" aria-hidden="true" data-chart="{}">{}</ol>', name, items
+    )
+
+
+def table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> SafeString:
+    """A chart's figures: the first column names the row, the others are numbers."""
+    heads = format_html_join("", '<th scope="col" class="num">{}</th>', ((h,) for h in head[1:]))
+    body = [
+        format_html(
+            '<tr><th scope="row">{}</th>{}</tr>', row[0],
+            format_html_join("", '<td class="num">{}</td>', ((cell,) for cell in row[1:])),
+        )
+        for row in rows
+    ]  # fmt: skip
+    return format_html(
+        '<table class="gw-table"><caption class="visually-hidden">{}</caption><thead><tr>'
+        '<th scope="col">{}</th>{}</tr></thead><tbody>{}</tbody></table>',
+        caption, head[0], heads, mark_safe("".join(body)),
+    )  # fmt: skip

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from playground.gateway.callers import Refused, token_caller
 from playground.gateway.models import AccessToken, Entrance
 from playground.usage import charts
-from playground.usage.charts import count, duration, money, percent
+from playground.usage.charts import count, duration, money, percent, rate
 from playground.usage.report import (
     GROUPS,
     NO_TOKEN,
@@ -97,26 +97,49 @@ def _tokens(user_id: int, team) -> list[AccessToken]:
     return list(tokens.only("pk", "label", "last4", "revoked"))
 
 
-def _charts(data: Report, members: dict[int, str]) -> dict[str, Any]:
+def _charts(data: Report, members: dict[int, str]) -> list[dict[str, Any]]:
+    """Each chart of the page: its title, SVG (or bars), table and CSV rows."""
     days = [day for day, _ in data.days]
     figures = [f for _, f in data.days]
-    return {
-        "requests": charts.columns(days, [
+    dated = [day.strftime("%a %-d %b") for day in days]
+    found = [
+        _days("requests", "Requests per day", days, [
             ("ok", "succeeded", [f.requests - f.errors for f in figures]),
             ("error", "failed", [f.errors for f in figures]),
-        ], count),
-        "cost": charts.columns(days, [("cost", "spent", [float(f.cost) for f in figures])],
-                               money),
-        "latency": charts.lines(days, [
+        ], count, ("Day", "Requests", "Failed"),
+            [(d, count(f.requests), count(f.errors)) for d, f in zip(dated, figures, strict=True)]),
+        _days("cost", "Cost per day", days, [("cost", "spent", [float(f.cost) for f in figures])],
+              money, ("Day", "Cost", "Requests"),
+              [(d, money(f.cost), count(f.requests)) for d, f in zip(dated, figures, strict=True)]),
+        _days("latency", "Latency and time in queue", days, [
             ("p50", "latency p50", [f.p50 for f in figures]),
             ("p95", "latency p95", [f.p95 for f in figures]),
             ("queue", "average time in queue", [f.queue_avg for f in figures]),
-        ], duration),
-        "errors": charts.lines(days, [("error", "error rate", [
-            f.error_rate * 100 if f.error_rate is not None else None for f in figures])], percent),
-        "models": _ranks([(name or "(no endpoint)", f) for name, f in data.by_model]),
-        "entrances": _ranks([(ENTRANCES.get(name, name), f) for name, f in data.by_entrance]),
-        "members": _ranks([(_member(members, uid), f) for uid, f in data.by_member]),
+        ], duration, ("Day", "p50", "p95", "Avg. queue"),
+            [(d, duration(f.p50), duration(f.p95), duration(f.queue_avg))
+             for d, f in zip(dated, figures, strict=True)]),
+        _days("errors", "Error rate per day", days, [("error", "error rate", [
+            f.error_rate * 100 if f.error_rate is not None else None for f in figures])],
+            percent, ("Day", "Error rate", "Failed", "Requests"),
+            [(d, rate(f.error_rate), count(f.errors), count(f.requests))
+             for d, f in zip(dated, figures, strict=True)]),
+        _ranks("models", "By model", "model", "Model",
+               [(name or "(no endpoint)", f) for name, f in data.by_model]),
+        _ranks("entrances", "By entrance", "entrance", "Entrance",
+               [(ENTRANCES.get(name, name), f) for name, f in data.by_entrance]),
+    ]  # fmt: skip
+    if data.by_member:
+        found.append(_ranks("members", "By member", "member", "Member",
+                            [(_member(members, uid), f) for uid, f in data.by_member]))  # fmt: skip
+    return found
+
+
+def _days(name, title, days, series, fmt, head, rows) -> dict[str, Any]:
+    drawn = (charts.lines if name in ("latency", "errors") else charts.columns)(days, series, fmt)
+    return {
+        "id": name, "title": title, "rows": "day", "figure": charts.svg(drawn, name),
+        "legend": charts.legend(drawn) if len(series) > 1 or drawn.dots else "",
+        "table": charts.table(title, head, rows),
     }  # fmt: skip
 
 
@@ -126,11 +149,18 @@ def _member(members: dict[int, str], user_id: int) -> str:
     return f"former member #{user_id}" if user_id else "(deleted user)"
 
 
-def _ranks(items: list[tuple[str, Figures]]) -> dict[str, Any]:
+def _ranks(name: str, title: str, rows: str, key: str, items) -> dict[str, Any]:
+    ranks = charts.ranking([(label, f.requests, count(f.requests)) for label, f in items], "ok")
+    head = (key, "Requests", "Failed", "Cost", "p50", "p95", "Avg. queue")
+    cells = [
+        (label, count(f.requests), count(f.errors), money(f.cost), duration(f.p50),
+         duration(f.p95), duration(f.queue_avg))
+        for label, f in items
+    ]  # fmt: skip
     return {
-        "bars": charts.ranking([(name, f.requests, count(f.requests)) for name, f in items], "ok"),
-        "rows": items,
-    }
+        "id": name, "title": title, "rows": rows, "figure": charts.bars(ranks, name),
+        "legend": "", "table": charts.table(f"Usage {title.lower()}", head, cells),
+    }  # fmt: skip
 
 
 # The CSV: streamed, for a browser session or a personal access token (scripts).

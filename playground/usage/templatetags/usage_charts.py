@@ -10,9 +10,4 @@ register = template.Library()
 register.filter("count", charts.count)
 register.filter("duration", charts.duration)
 register.filter("money", charts.money)
-
-
-@register.filter
-def rate(value: float | None) -> str:
-    """A 0..1 ratio as a percentage."""
-    return charts.percent(None if value is None else value * 100)
+register.filter("rate", charts.rate)
