@@ -57,8 +57,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "data": data,
         "charts": _charts(data, members),
         "options": {
-            "models": list(rows.order_by("endpoint_id").values_list("endpoint_id", flat=True)
-                           .distinct()),
+            "models": _models(rows, filters, data),
             "entrances": Entrance.choices,
             "tokens": _tokens(request.user.pk, team),
             "members": sorted(members.items(), key=lambda item: item[1].lower()),
@@ -78,6 +77,14 @@ def _whose(filters: UsageFilters, team, teams) -> list[tuple[str, str, bool]]:
     for each in teams:
         links.append((each.name, f"{page}?{plain.query(team=each.slug)}", each == team))
     return links
+
+
+def _models(rows: QuerySet, filters: UsageFilters, data: Report) -> list[str]:
+    """The model filter's choices: those used in the range (the chart already has them,
+    unless it is narrowed to one model)."""
+    if not filters.model:
+        return sorted(name for name, _ in data.by_model)
+    return list(rows.order_by("endpoint_id").values_list("endpoint_id", flat=True).distinct())
 
 
 def _members(team) -> dict[int, str]:

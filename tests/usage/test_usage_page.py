@@ -165,3 +165,12 @@ def test_the_switcher_lists_only_teams_i_administer(client, bob, team, log, djan
 
     nav = html[html.index('aria-label="Whose usage"') :][:800]
     assert ">Lab</a>" in nav and "Studio" not in nav
+
+
+def test_names_are_escaped_in_charts_and_tables(client_alice, alice, log):
+    log(alice, endpoint_id='fal-ai/<script>alert("x")</script>')
+
+    html = client_alice.get(PAGE).content.decode()
+
+    assert "<script>alert" not in html
+    assert "fal-ai/&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
