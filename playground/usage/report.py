@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connections
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -225,6 +226,36 @@ def grouped(rows: QuerySet, *by: str) -> list[tuple[tuple, Figures]]:
     return [(tuple(row[name] for name in by), Figures.of(row)) for row in found]
 
 
+def grouped_sets(rows: QuerySet, sets: list[tuple[str, ...]]) -> list[list[tuple[tuple, Figures]]]:
+    """grouped() for each of `sets`: on Postgres in one scan of the rows (GROUPING SETS,
+    which the ORM cannot say; less than half the time of a query each), elsewhere a query
+    each. The grouping columns are never NULL, so a NULL says "not grouped by this"."""
+    if connections[rows.db].vendor != "postgresql":
+        return [grouped(rows, *by) for by in sets]
+    compiler = rows.query.get_compiler(using=rows.db)
+    where, params = compiler.compile(rows.query.where)
+    quote = compiler.quote_name_unless_alias
+    columns = list(dict.fromkeys(name for by in sets for name in by))
+    sums = ", ".join(f"SUM({quote(name)})" for name in MEASURES)
+    groups = ", ".join("(" + ", ".join(quote(name) for name in by) + ")" for by in sets)
+    table = quote(UsageDay._meta.db_table)
+    sql = (
+        f"SELECT {', '.join(quote(name) for name in columns)}, {sums} FROM {table}"
+        f" WHERE {where} GROUP BY GROUPING SETS ({groups})"
+    )
+    found: list[list[tuple[tuple, Figures]]] = [[] for _ in sets]
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for record in cursor.fetchall():
+            keys = dict(zip(columns, record[: len(columns)], strict=True))
+            row = dict(zip(MEASURES, record[len(columns) :], strict=True))
+            which = next(i for i, by in enumerate(sets) if keys[by[0]] is not None)
+            found[which].append((tuple(keys[name] for name in sets[which]), Figures.of(row)))
+    for groups_found in found:
+        groups_found.sort(key=lambda item: (-item[1].requests, item[0]))
+    return found
+
+
 @dataclass
 class Report:
     days: list[tuple[date, Figures]]
@@ -235,18 +266,20 @@ class Report:
 
 
 def report(rows: QuerySet, filters: UsageFilters, team: Team | None) -> Report:
-    """Every figure of the page: days and entrances from one query (a few hundred rows
-    at most), models and members from one each."""
+    """Every figure of the page: days and entrances grouped together (a few hundred rows
+    at most), models, and a team's members."""
+    sets = [("day", "entrance"), ("endpoint_id",)] + ([("user_id",)] if team else [])
+    found = grouped_sets(rows, sets)
     per_day: dict[date, Figures] = {}
     per_entrance: dict[str, Figures] = {}
-    for (day, entrance), figures in grouped(rows, "day", "entrance"):
+    for (day, entrance), figures in found[0]:
         per_day[day] = per_day.get(day, Figures()) + figures
         per_entrance[entrance] = per_entrance.get(entrance, Figures()) + figures
     days = [(day, per_day.get(day, Figures())) for day in filters.days]
     return Report(
         days=days,
         total=sum((figures for _, figures in days), Figures()),
-        by_model=[(key[0], f) for key, f in grouped(rows, "endpoint_id")],
+        by_model=[(key[0], f) for key, f in found[1]],
         by_entrance=sorted(per_entrance.items(), key=lambda item: (-item[1].requests, item[0])),
-        by_member=[(key[0], f) for key, f in grouped(rows, "user_id")] if team else [],
+        by_member=[(key[0], f) for key, f in found[2]] if team else [],
     )
