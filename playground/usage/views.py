@@ -230,10 +230,10 @@ COLUMN_NAMES = {"day": "day", "user_id": "member", "token_id": "token",
 
 
 async def _streamed(found: QuerySet, by, names) -> AsyncIterator[str]:
-    yield _line([COLUMN_NAMES[name] for name in by] + list(CSV_MEASURES))
+    yield _lines([[COLUMN_NAMES[name] for name in by] + list(CSV_MEASURES)])
     rows = await sync_to_async(lambda: found.iterator(chunk_size=CSV_CHUNK))()
     while chunk := await sync_to_async(lambda: list(islice(rows, CSV_CHUNK)))():
-        yield "".join(_line(_csv_row(row, by, names)) for row in chunk)
+        yield _lines(_csv_row(row, by, names) for row in chunk)
 
 
 def _csv_row(row: dict[str, Any], by, names) -> list[Any]:
@@ -254,7 +254,7 @@ def _fixed(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _line(values: list[Any]) -> str:
+def _lines(rows) -> str:
     out = io.StringIO()
-    csv.writer(out).writerow(values)
+    csv.writer(out).writerows(rows)
     return out.getvalue()
