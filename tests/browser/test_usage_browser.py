@@ -86,6 +86,7 @@ def test_see_the_charts_switch_to_the_team_filter_and_download_the_csv(
     requests.get_by_text("Show table").click()
     today = datetime.now(UTC).strftime("%a %-d %b")
     expect(requests.get_by_role("row", name=today)).to_contain_text("3")
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=ARTIFACTS / "usage-desktop.png", full_page=True)
 
     with page.expect_download() as downloading:
@@ -113,6 +114,8 @@ def tokens_last4(user) -> str:
 def _look_on_a_phone_and_in_the_dark(browser, cookies, url: str) -> None:
     for name, options in {
         "usage-phone.png": {"viewport": {"width": 390, "height": 844}},
+        # Just wide enough for the top bar's links (Usage among them) to show unfolded.
+        "usage-tablet.png": {"viewport": {"width": 780, "height": 900}},
         "usage-dark.png": {"viewport": {"width": 1280, "height": 900}, "color_scheme": "dark"},
         "usage-phone-dark.png": {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark"},
     }.items():  # fmt: skip
@@ -124,6 +127,7 @@ def _look_on_a_phone_and_in_the_dark(browser, cookies, url: str) -> None:
             expect(page.locator('svg[data-chart="cost"]')).to_be_visible()
             page.locator("details.usage-table summary").first.click()
             assert overflow(page) <= 0, f"{name}: the page scrolls sideways"
+            page.evaluate("window.scrollTo(0, 0)")  # the sticky bar back on top
             page.screenshot(path=ARTIFACTS / name, full_page=True)
         finally:
             context.close()
