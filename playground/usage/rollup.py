@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Q, Sum, Value
+from django.db import connection, models, transaction
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from playground.usage.models import LATENCY_BOUNDS_MS, LATENCY_BUCKETS, UsageDay
@@ -110,7 +110,7 @@ def update_logged(changes: Mapping[int, Mapping[str, Any]]) -> None:
         upsert({key: share for key, share in totals.items() if any(share.values())})
 
 
-def _read(rows, ids: list[int]) -> dict[int, dict[str, Any]]:
+def _read(rows: QuerySet, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     found = rows.filter(pk__in=ids).order_by("pk").values("pk", *LOG_FIELDS)
@@ -197,7 +197,7 @@ def _sql_measures() -> dict[str, Any]:
     return measures
 
 
-def _usage_row(usage_model, group: dict[str, Any]):
+def _usage_row(usage_model: type[models.Model], group: dict[str, Any]) -> models.Model:
     return usage_model(
         day=group["day"],
         user_id=group["who"],

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import replace
+from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from playground.accounts.models import Team
 from playground.gateway.callers import Refused, token_caller
 from playground.gateway.models import AccessToken, Entrance
 from playground.usage import charts
@@ -68,7 +70,9 @@ def usage_page(request: HttpRequest) -> HttpResponse:
     return render(request, "usage/page.html", context)
 
 
-def _whose(filters: UsageFilters, team, teams) -> list[tuple[str, str, bool]]:
+def _whose(
+    filters: UsageFilters, team: Team | None, teams: list[Team]
+) -> list[tuple[str, str, bool]]:
     """The switcher's links: the person's own usage, then each team they administer (the
     range kept, the other filters dropped: they name another scope's tokens and people)."""
     page = reverse("usage:page")
@@ -87,7 +91,7 @@ def _models(rows: QuerySet, filters: UsageFilters, data: Report) -> list[str]:
     return list(rows.order_by("endpoint_id").values_list("endpoint_id", flat=True).distinct())
 
 
-def _members(team) -> dict[int, str]:
+def _members(team: Team | None) -> dict[int, str]:
     """user id -> name, for a team's view (its members, and anyone who left)."""
     if team is None:
         return {}
@@ -95,7 +99,7 @@ def _members(team) -> dict[int, str]:
     return dict(users.values_list("pk", "username"))
 
 
-def _tokens(user_id: int, team) -> list[AccessToken]:
+def _tokens(user_id: int, team: Team | None) -> list[AccessToken]:
     tokens = (
         AccessToken.objects.filter(team=team)
         if team
@@ -141,7 +145,10 @@ def _charts(data: Report, members: dict[int, str]) -> list[dict[str, Any]]:
     return found
 
 
-def _days(name, title, days, series, fmt, head, rows) -> dict[str, Any]:
+def _days(
+    name: str, title: str, days: list[date], series: list[charts.Series],
+    fmt: Callable[[float], str], head: tuple[str, ...], rows: list[tuple[str, ...]],
+) -> dict[str, Any]:  # fmt: skip
     drawn = (charts.lines if name in ("latency", "errors") else charts.columns)(days, series, fmt)
     return {
         "id": name, "title": title, "rows": "day", "figure": charts.svg(drawn, name),
@@ -156,7 +163,9 @@ def _member(members: dict[int, str], user_id: int) -> str:
     return f"former member #{user_id}" if user_id else "(deleted user)"
 
 
-def _ranks(name: str, title: str, rows: str, key: str, items) -> dict[str, Any]:
+def _ranks(
+    name: str, title: str, rows: str, key: str, items: list[tuple[str, Figures]]
+) -> dict[str, Any]:
     ranks = charts.ranking([(label, f.requests, count(f.requests)) for label, f in items], "ok")
     head = (key, "Requests", "Failed", "Cost", "p50", "p95", "Avg. queue")
     cells = [
@@ -208,7 +217,7 @@ async def export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _export_scope(user_id: int, filters: UsageFilters):
+def _export_scope(user_id: int, filters: UsageFilters) -> tuple[QuerySet, Team | None]:
     rows, team = scope(user_id, filters, admin_teams(user_id))
     return narrowed(rows, filters, team), team
 
@@ -229,14 +238,18 @@ COLUMN_NAMES = {"day": "day", "user_id": "member", "token_id": "token",
                 "endpoint_id": "model", "entrance": "entrance"}  # fmt: skip
 
 
-async def _streamed(found: QuerySet, by, names) -> AsyncIterator[str]:
+async def _streamed(
+    found: QuerySet, by: tuple[str, ...], names: dict[str, dict[int, str]]
+) -> AsyncIterator[str]:
     yield _lines([[COLUMN_NAMES[name] for name in by] + list(CSV_MEASURES)])
     rows = await sync_to_async(lambda: found.iterator(chunk_size=CSV_CHUNK))()
     while chunk := await sync_to_async(lambda: list(islice(rows, CSV_CHUNK)))():
         yield _lines(_csv_row(row, by, names) for row in chunk)
 
 
-def _csv_row(row: dict[str, Any], by, names) -> list[Any]:
+def _csv_row(
+    row: dict[str, Any], by: tuple[str, ...], names: dict[str, dict[int, str]]
+) -> list[Any]:
     keys = []
     for name in by:
         value = row[name]
@@ -254,7 +267,7 @@ def _fixed(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _lines(rows) -> str:
+def _lines(rows: Iterable[list[Any]]) -> str:
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return out.getvalue()
