@@ -128,16 +128,17 @@ class Figures:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Figures:
+        # int(): Postgres adds bigints up as numerics (Decimals); SQLite adds decimals up
+        # as floats, so the cost goes back to the log's six places.
         return cls(
-            requests=row["requests"] or 0,
-            errors=row["errors"] or 0,
-            # SQLite adds decimals up as floats: back to the log's six places.
+            requests=int(row["requests"] or 0),
+            errors=int(row["errors"] or 0),
             cost=Decimal(row["cost"] or 0).quantize(CENT_FRACTION),
-            latency_count=row["latency_count"] or 0,
-            latency_sum=row["latency_sum"] or 0,
-            queue_count=row["queue_count"] or 0,
-            queue_sum=row["queue_sum"] or 0,
-            buckets=[row[name] or 0 for name in LATENCY_BUCKETS],
+            latency_count=int(row["latency_count"] or 0),
+            latency_sum=int(row["latency_sum"] or 0),
+            queue_count=int(row["queue_count"] or 0),
+            queue_sum=int(row["queue_sum"] or 0),
+            buckets=[int(row[name] or 0) for name in LATENCY_BUCKETS],
         )
 
     def __add__(self, other: Figures) -> Figures:
@@ -234,6 +235,7 @@ def grouped_sets(rows: QuerySet, sets: list[tuple[str, ...]]) -> list[list[tuple
         return [grouped(rows, *by) for by in sets]
     compiler = rows.query.get_compiler(using=rows.db)
     where, params = compiler.compile(rows.query.where)
+    where = where or "TRUE"
     quote = compiler.quote_name_unless_alias
     columns = list(dict.fromkeys(name for by in sets for name in by))
     sums = ", ".join(f"SUM({quote(name)})" for name in MEASURES)

@@ -137,7 +137,8 @@ def upsert(totals: Mapping[Key, Share]) -> None:
         + f" ON CONFLICT ({', '.join(quoted[: len(KEY)])}) DO UPDATE SET {additions}"
     )
     params: list[Any] = []
-    for key, share in totals.items():
+    # In key order, so two transactions adding to the same days lock them in the same order.
+    for key, share in sorted(totals.items()):
         params += [*key, *(share.get(name, 0) for name in MEASURES)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
