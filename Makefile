@@ -77,6 +77,7 @@ bench: test-deps
 	$(PY) bench/run.py
 	$(PY) bench/generations.py
 	-$(PY) bench/gallery.py  # needs Postgres (BENCH_PG_URL); skipped if it fails
+	-$(PY) bench/usage.py  # needs Postgres (BENCH_PG_URL); skipped if it fails
 	$(PY) bench/realtime.py
 	$(PY) bench/gateway.py
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("playground.jobs.urls")),
     path("", include("playground.realtime.urls")),
     path("", include("playground.gateway.urls")),
+    path("", include("playground.usage.urls")),
     path("", include("playground.catalog.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -47,7 +47,7 @@ from playground.fal.realtime import open_socket, realtime_url
 from playground.gateway import requestlog, targets, tokens
 from playground.gateway.callers import Caller
 from playground.gateway.engine import fal_key_for
-from playground.gateway.models import Entrance, RequestLog
+from playground.gateway.models import Entrance
 from playground.gateway.targets import Host, Kind, Target, TargetRefused
 from playground.lib.channels import NO_CHANNEL_LAYER
 from playground.limits import counter
@@ -55,6 +55,7 @@ from playground.limits.quotas import quota_for
 from playground.localfal.auth import credential
 from playground.realtime.frames import MAX_FRAME_BYTES
 from playground.realtime.relay import safe_text
+from playground.usage.rollup import update_logged
 
 ROUTE_PREFIX = "/gateway/fal"
 SUBPROTOCOL = "playground-gateway"
@@ -313,13 +314,15 @@ class RealtimeRelayConsumer(AsyncWebsocketConsumer):
                 pass
         if self.row_id is not None:
             traffic = self.traffic
-            await RequestLog.objects.filter(pk=self.row_id).aupdate(
-                follow_ups=traffic.frames,
-                bytes_in=traffic.bytes_in,
-                bytes_out=traffic.bytes_out,
-                error=traffic.error[:2000],
-                state="FAILED" if traffic.error else "COMPLETED",
-            )
+            fields = {
+                "follow_ups": traffic.frames,
+                "bytes_in": traffic.bytes_in,
+                "bytes_out": traffic.bytes_out,
+                "error": traffic.error[:2000],
+                "state": "FAILED" if traffic.error else "COMPLETED",
+            }
+            # An error met mid-session counts on the usage page too (usage/rollup.py).
+            await database_sync_to_async(update_logged)({self.row_id: fields})
 
 
 def _failure(failure: FalError) -> tuple[int, int]:

@@ -6,13 +6,15 @@ import json
 import logging
 from typing import Any
 
-from django.db import DatabaseError
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from playground.gateway.callers import Caller
 from playground.gateway.models import STORED_TEXT_LIMIT, RequestLog
 from playground.gateway.tally import tally
 from playground.gateway.targets import Kind, Target
+from playground.usage import rollup
 from playground.usage.prices import acost_of
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ async def record_call(
     input_body: bytes = b"",
     output_body: bytes = b"",
 ) -> int:
-    row = await RequestLog.objects.acreate(
+    row = await sync_to_async(create_row)(
         user_id=caller.user_id,
         token=caller.token,
         team_id=caller.team_id,
@@ -67,6 +69,15 @@ async def record_call(
         bytes_out=len(output_body),
     )
     return row.pk
+
+
+def create_row(**fields: Any) -> RequestLog:
+    """A new log row, counted on its day of the usage roll-up (usage/rollup.py) in the
+    same transaction."""
+    with transaction.atomic():
+        row = RequestLog.objects.create(**fields)
+        rollup.count_rows([rollup.fields_of(row)])
+    return row
 
 
 async def add_bytes_out(row_id: int, sent: int) -> None:
@@ -135,7 +146,7 @@ def record_playground_run(generation: Any) -> None:
     """A finished playground run, as one row of the same log (DESIGN.md: one log for all
     traffic). Never stops the run from finishing: a failed write is only logged."""
     try:
-        RequestLog.objects.create(**_playground_fields(generation))
+        create_row(**_playground_fields(generation))
     except DatabaseError:
         log.exception("could not log generation %s", generation.pk)
 

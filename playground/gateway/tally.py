@@ -15,11 +15,11 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
-from playground.gateway.models import RequestLog
+from playground.usage.rollup import update_logged
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +67,18 @@ class Tally:
 
 
 def write(batch: dict[int, Pending]) -> None:
-    with transaction.atomic():
-        for row_id, entry in batch.items():
-            changes: dict[str, Any] = {
-                "follow_ups": F("follow_ups") + entry.follow_ups,
-                "bytes_out": F("bytes_out") + entry.bytes_out,
-                **entry.fields,
-            }
-            if entry.queue_ms is not None:
-                changes["queue_ms"] = Coalesce("queue_ms", Value(entry.queue_ms))
-            RequestLog.objects.filter(pk=row_id).update(**changes)
+    """The batch on its rows, and what it changes of cost, errors and queue times on the
+    usage roll-up, in one transaction."""
+    changes: dict[int, dict[str, Any]] = {}
+    for row_id, entry in batch.items():
+        changes[row_id] = {
+            "follow_ups": F("follow_ups") + entry.follow_ups,
+            "bytes_out": F("bytes_out") + entry.bytes_out,
+            **entry.fields,
+        }
+        if entry.queue_ms is not None:
+            changes[row_id]["queue_ms"] = Coalesce("queue_ms", Value(entry.queue_ms))
+    update_logged(changes)
 
 
 _tallies: dict[asyncio.AbstractEventLoop, Tally] = {}

@@ -143,13 +143,29 @@ def test_home_page_describes_the_gateway_and_what_is_still_coming(client):
 
     gateway_card = html[html.index("Gateway") :][:500]
     assert "personal token" in gateway_card
-    assert "Usage charts and rate limits" in gateway_card and "Coming soon" in gateway_card
+    assert "charted by day, model and entrance" in gateway_card
+    # Usage charts and rate limits are here; budgets are still to come.
+    assert "rate limits" in gateway_card
+    assert "Budgets" in gateway_card and "Coming soon" in gateway_card
+    assert "Rate limits and budgets" not in gateway_card
 
 
-def test_readme_documents_the_gateway_and_promises_no_usage_charts_yet():
+def test_readme_documents_the_gateway_and_usage_and_what_is_still_coming():
     from django.conf import settings
 
     readme = (settings.BASE_DIR / "README.md").read_text()
 
     assert "## Gateway" in readme and "/api/fal/proxy" in readme
-    assert "Coming soon, not in this version yet: usage charts" in readme
+    assert "## Usage" in readme and "/usage/export.csv" in readme
+    assert "## Rate limits" in readme and "Retry-After" in readme
+    assert "Coming soon, not in this version yet: budgets" in readme
+    assert "yet: usage charts" not in readme and "yet: rate limits" not in readme
+
+
+def test_signed_in_people_find_usage_in_the_top_bar(client, alice):
+    client.force_login(alice)
+
+    html = client.get(reverse("home")).content.decode()
+
+    nav = html[html.index('id="main-nav"') :][:2000]
+    assert f'href="{reverse("usage:page")}"' in nav and ">Usage</a>" in nav
