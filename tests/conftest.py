@@ -135,6 +135,35 @@ def _close_connections_of_async_tests(django_db_setup, django_db_blocker):
             panel._pool.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _catalog_copied_back_after_a_flush(django_db_setup, django_db_blocker):
+    """Every transactional test ends with a flush, whose post_migrate signal imports the
+    bundled catalog again (parsing and vetting each document: most of the flush's time).
+    The test database got that import when it was made; after a flush the same rows are
+    copied back instead. Tests of the import call it themselves."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from playground.catalog.importer import load_bundled_after_migrate
+    from playground.catalog.models import Endpoint
+
+    with django_db_blocker.unblock():
+        rows = list(Endpoint.objects.order_by("pk").values())
+    assert rows, "the test database has no bundled catalog to copy back"
+    for row in rows:
+        del row["id"]
+
+    def copy_back(sender, using: str = "default", **kwargs) -> None:
+        Endpoint.objects.using(using).bulk_create(Endpoint(**row) for row in rows)
+
+    catalog = apps.get_app_config("catalog")
+    assert post_migrate.disconnect(load_bundled_after_migrate, sender=catalog)
+    post_migrate.connect(copy_back, sender=catalog, weak=False)
+    yield
+    post_migrate.disconnect(copy_back, sender=catalog)
+    post_migrate.connect(load_bundled_after_migrate, sender=catalog)
+
+
 # Commits of the test database do not wait for the disk: a test never outlives a crash of
 # Postgres, and the flush after every transactional test commits (a client-side setting;
 # the server's own configuration is left alone).
