@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -48,6 +49,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql"):
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} {POSTGRES_TEST_OPTIONS}".strip()
 
 
 @pytest.fixture
@@ -152,7 +157,44 @@ def _close_connections_of_async_tests(django_db_setup, django_db_blocker):
             panel._pool.close()
 
 
-def database_url_for_tests() -> str:
+@pytest.fixture(scope="session", autouse=True)
+def _catalog_copied_back_after_a_flush(django_db_setup, django_db_blocker):
+    """Every transactional test ends with a flush, whose post_migrate signal imports the
+    bundled catalog again (parsing and vetting each document: most of the flush's time).
+    The test database got that import when it was made; after a flush the same rows are
+    copied back instead. Tests of the import call it themselves."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from playground.catalog.importer import load_bundled_after_migrate
+    from playground.catalog.models import Endpoint
+
+    with django_db_blocker.unblock():
+        rows = list(Endpoint.objects.order_by("pk").values())
+    assert rows, "the test database has no bundled catalog to copy back"
+    for row in rows:
+        del row["id"]
+
+    def copy_back(sender, using: str = "default", **kwargs) -> None:
+        Endpoint.objects.using(using).bulk_create(Endpoint(**row) for row in rows)
+
+    catalog = apps.get_app_config("catalog")
+    assert post_migrate.disconnect(load_bundled_after_migrate, sender=catalog)
+    post_migrate.connect(copy_back, sender=catalog, weak=False)
+    yield
+    post_migrate.disconnect(copy_back, sender=catalog)
+    post_migrate.connect(load_bundled_after_migrate, sender=catalog)
+
+
+# Commits of the test database do not wait for the disk: a test never outlives a crash of
+# Postgres, and the flush after every transactional test commits (a client-side setting;
+# the server's own configuration is left alone).
+POSTGRES_TEST_OPTIONS = "-c synchronous_commit=off"
+
+
+def database_url_for_tests(application_name: str = "") -> str:
+    """The test database as a DATABASE_URL for a product process. On Postgres its sessions
+    carry `application_name`, so the suite can wait for exactly those to end."""
     from django.db import connection
 
     conf = connection.settings_dict
@@ -161,7 +203,10 @@ def database_url_for_tests() -> str:
     user = conf.get("USER") or ""
     host = conf.get("HOST") or "127.0.0.1"
     port = conf.get("PORT") or 5432
-    return f"postgres://{user}@{host}:{port}/{conf['NAME']}"
+    query = {"options": POSTGRES_TEST_OPTIONS}
+    if application_name:
+        query["application_name"] = application_name
+    return f"postgres://{user}@{host}:{port}/{conf['NAME']}?{urlencode(query)}"
 
 
 # What tests need of an emulator that production does not allow (DEBUG is off in live servers).
@@ -180,15 +225,17 @@ def _live_server(django_db_blocker, data_dir: Path, **env: str):
     sessions gone, before the database is torn down. Its emulator takes fault headers and
     lists its requests, as tests need (`TEST_EMULATOR_ENV`), unless `env` says otherwise."""
     env = {**TEST_EMULATOR_ENV, **env}
+    # Unique per server (mktemp numbers the folders): other servers keep their sessions.
+    application_name = f"test-{data_dir.name}"
     with django_db_blocker.unblock():
-        db_url = database_url_for_tests()
+        db_url = database_url_for_tests(application_name)
     server = liveserver.start(data_dir, database_url=db_url, **env)
     try:
         yield server
     finally:
         server.stop()
         with django_db_blocker.unblock():
-            _wait_for_other_sessions_to_close()
+            _wait_for_sessions_to_close(application_name)
 
 
 @pytest.fixture(scope="session")
@@ -240,8 +287,10 @@ def production_app(django_db_setup, django_db_blocker, tmp_path_factory):
         yield server
 
 
-def _wait_for_other_sessions_to_close(timeout: float = 10.0) -> None:
-    """Postgres refuses to drop the test database while the server's sessions linger."""
+def _wait_for_sessions_to_close(application_name: str, timeout: float = 10.0) -> None:
+    """Postgres refuses to drop the test database while a stopped server's sessions linger.
+    Only that server's: the session-wide servers keep theirs open until the end, and
+    waiting for those too would always run out the timeout."""
     import time
 
     from django.db import connection
@@ -253,7 +302,8 @@ def _wait_for_other_sessions_to_close(timeout: float = 10.0) -> None:
         while time.monotonic() < deadline:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " WHERE datname = current_database() AND application_name = %s",
+                [application_name],
             )
             if cursor.fetchone()[0] == 0:
                 return
