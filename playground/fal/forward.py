@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import urllib.parse
 import urllib.request
 import weakref
@@ -48,7 +49,6 @@ KEEPALIVE_SECONDS = 30.0
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
 )
-_long_lived: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
 class UpstreamFailed(Exception):
@@ -149,23 +149,24 @@ def _proxy_for_host(scheme: str, host: str) -> str | None:
     return urllib.request.getproxies().get(scheme)
 
 
-def keep_connections() -> None:
-    """Pool connections on the running event loop: the server's, which lives as long as
-    the process (asgi.py says so on every call)."""
-    _long_lived.add(asyncio.get_running_loop())
-
-
 def _session() -> tuple[aiohttp.ClientSession, bool]:
-    """This loop's pooled session; or, on a loop that may end at any time (Django's test
-    client runs each async view on a loop of its own), a session for this call alone,
-    closed with its answer (True). A pool left on a finished loop could not be closed."""
+    """This loop's pooled session when the loop is the server's; otherwise (Django's test
+    client and tests run each call on a loop of their own) a session for this call alone,
+    closed with its answer (True): a pool left on a finished loop could not be closed."""
     loop = asyncio.get_running_loop()
-    if loop not in _long_lived:
+    if not _is_server_loop(loop):
         return _new_session(), True
     session = _sessions.get(loop)
     if session is None or session.closed:
         session = _sessions[loop] = _new_session()
     return session, False
+
+
+def _is_server_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """The loop daphne serves on (Twisted's asyncio reactor runs it), which lasts as long
+    as the process."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    return getattr(reactor, "_asyncioEventloop", None) is loop
 
 
 def _new_session() -> aiohttp.ClientSession:

@@ -22,7 +22,6 @@ from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections
 
-from playground.fal import forward
 from playground.gateway import callers, engine
 from playground.gateway.addresses import ROUTE_PREFIXES
 from playground.gateway.callers import Caller, Refused
@@ -52,7 +51,6 @@ class GatewayLane:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        forward.keep_connections()  # this is the server's own loop: pool connections to fal
         route = entrance_of(scope["path"]) if scope["type"] == "http" else NOT_GATEWAY
         if route is NOT_GATEWAY:
             await self.app(scope, receive, send)
