@@ -250,7 +250,7 @@ GATEWAY_TIMEOUT_SECONDS = float(envint("GATEWAY_TIMEOUT_SECONDS", 300))
 # many seconds later, in one batch (0: at once); see gateway/tally.py.
 GATEWAY_LOG_FLUSH_SECONDS = envfloat("GATEWAY_LOG_FLUSH_SECONDS", 1.0)
 # Seconds the gateway trusts what it checked for a caller without asking the database
-# again: the access token, the fal key, that a request is theirs (gateway/memo.py).
+# again: the access token, the fal key, that a request is theirs (lib/memo.py).
 # Another process's revocation, key change or role change takes effect within this.
 # 0: every call asks.
 GATEWAY_CACHE_SECONDS = envfloat("GATEWAY_CACHE_SECONDS", 5.0)

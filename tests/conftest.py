@@ -90,7 +90,7 @@ def bob(django_user_model, team):
 def rate_limits(settings):
     """Rate limits on (the suite runs with them off), small enough to reach: anonymous 1,
     signed in 2, pro 5 a minute; counts and remembered quotas empty."""
-    from playground.gateway.memo import forget_everything
+    from playground.lib.memo import forget_everything
     from playground.limits import counter
 
     settings.RATE_LIMITS_ENABLED = True

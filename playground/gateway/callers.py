@@ -12,8 +12,8 @@ from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
 from playground.gateway import tokens
-from playground.gateway.memo import NotRemembered
 from playground.gateway.models import AccessToken
+from playground.lib.memo import NotRemembered
 from playground.localfal.auth import credential
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

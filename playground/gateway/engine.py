@@ -20,9 +20,9 @@ from playground.accounts.credentials import NoFalKey, resolve_fal_key
 from playground.fal.forward import UpstreamFailed, open_upstream
 from playground.gateway import addresses, requestlog
 from playground.gateway.callers import Caller, Refused
-from playground.gateway.memo import Memory, NotRemembered
 from playground.gateway.models import RequestLog
 from playground.gateway.targets import Kind, Target, TargetRefused
+from playground.lib.memo import Memory, NotRemembered
 from playground.limits import counter
 from playground.limits.quotas import Quota, quota_for
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from playground.accounts.models import Membership, Team
 from playground.activity.actions import record
 from playground.activity.models import Action
-from playground.gateway.memo import Memory
 from playground.gateway.models import AccessToken
+from playground.lib.memo import Memory
 
 PREFIX = "pgt_"
 # Recording every use would write on every call; once a minute is enough to show "last used".

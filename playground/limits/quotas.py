@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from playground.gateway.memo import Memory
+from playground.lib.memo import Memory
 from playground.limits.models import PersonTier, Tier, tier_limit
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def quota_for(
     memory_only: bool = False,
 ) -> Quota | None:
     """The caller's quota, or None when rate limits are off (RATE_LIMITS_ENABLED).
-    `memory_only`: see gateway/memo.py (a token's own limit needs no lookup at all)."""
+    `memory_only`: see lib/memo.py (a token's own limit needs no lookup at all)."""
     if not settings.RATE_LIMITS_ENABLED:
         return None
     if token is not None and token.rate_limit is not None:

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.db import DatabaseError
 
+from playground.lib.memo import Memory, NotRemembered
 from playground.usage.models import Price, PriceSource, Unit
 from playground.usage.units import normalize_unit
 
 log = logging.getLogger(__name__)
 BUNDLED_FILE = Path(__file__).with_name("bundled_prices.json")
 CENT_FRACTIONS = Decimal("0.000001")  # costs are kept to a millionth of a dollar
-_cache: dict[str, tuple[float, Quote | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -75,32 +73,30 @@ def load_bundled_after_migrate(sender: Any, using: str = "default", **kwargs: An
         log.info("bundled prices: %d added or updated", changed)
 
 
-def quote(endpoint_id: str) -> Quote | None:
-    """The endpoint's price, or None when none is known."""
-    hit, found = cached_quote(endpoint_id)
-    if hit:
-        return found
-    row = Price.objects.filter(endpoint_id=endpoint_id).only("unit", "unit_price").first()
-    found = Quote(endpoint_id, row.unit, row.unit_price) if row else None
-    if len(_cache) > 4096:
-        _cache.clear()
-    _cache[endpoint_id] = (time.monotonic(), found)
+def quote(endpoint_id: str, *, memory_only: bool = False) -> Quote | None:
+    """The endpoint's price, or None when none is known. Read on every costed request, so
+    remembered for PRICE_CACHE_SECONDS (lib/memo.py): an admin edit in this process counts
+    at once, in others within those seconds. `memory_only`: raises NotRemembered rather
+    than read the database (an event loop asks first, then hops to a thread)."""
+    (found,) = _quotes.recall(endpoint_id, lambda: (_read_quote(endpoint_id),),
+                              memory_only=memory_only)  # fmt: skip
     return found
 
 
-def cached_quote(endpoint_id: str) -> tuple[bool, Quote | None]:
-    """(True, price) when this process read it lately; no database, so an event loop may
-    ask before deciding to hop to a thread. Read on every costed request: an admin edit
-    in this process clears it at once, other processes see it within PRICE_CACHE_SECONDS."""
-    cached = _cache.get(endpoint_id)
-    if cached and time.monotonic() - cached[0] < settings.PRICE_CACHE_SECONDS:
-        return True, cached[1]
-    return False, None
+def _read_quote(endpoint_id: str) -> Quote | None:
+    row = Price.objects.filter(endpoint_id=endpoint_id).only("unit", "unit_price").first()
+    return Quote(endpoint_id, row.unit, row.unit_price) if row else None
+
+
+# (quote,) by endpoint id: an endpoint without a price is remembered too.
+_quotes: Memory[tuple[Quote | None]] = Memory(max_items=4096, ttl_setting="PRICE_CACHE_SECONDS")
 
 
 async def aquote(endpoint_id: str) -> Quote | None:
-    hit, found = cached_quote(endpoint_id)
-    return found if hit else await sync_to_async(quote)(endpoint_id)
+    try:
+        return quote(endpoint_id, memory_only=True)
+    except NotRemembered:
+        return await sync_to_async(quote)(endpoint_id)
 
 
 def cost_of(endpoint_id: str, units: float | None) -> Decimal | None:
@@ -138,18 +134,19 @@ async def acost_of(endpoint_id: str, units: float | None) -> Decimal | None:
     """cost_of from an event loop: a thread hop only when the price is not in memory."""
     if units is None or not endpoint_id:
         return None
-    hit, found = cached_quote(endpoint_id)
-    if hit:
-        return found.cost(units) if found else None
-    return await sync_to_async(cost_of)(endpoint_id, units)
+    try:
+        found = quote(endpoint_id, memory_only=True)
+    except NotRemembered:
+        return await sync_to_async(cost_of)(endpoint_id, units)
+    return found.cost(units) if found else None
 
 
 def forget(endpoint_id: str | None = None) -> None:
     """Drop cached prices (one, or all), after they changed in this process."""
     if endpoint_id is None:
-        _cache.clear()
+        _quotes.clear()
     else:
-        _cache.pop(endpoint_id, None)
+        _quotes.forget(endpoint_id)
 
 
 def usd(amount: Decimal) -> str:

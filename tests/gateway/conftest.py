@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from playground.gateway import tokens
-from playground.gateway.memo import forget_everything
+from playground.lib.memo import forget_everything
 
 
 @pytest.fixture(autouse=True)

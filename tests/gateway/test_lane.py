@@ -1,5 +1,5 @@
 """The lane: token callers of the gateway answered ahead of Django (gateway/lane.py), and
-the memory that lets a poll cost no query (gateway/memo.py)."""
+the memory that lets a poll cost no query (lib/memo.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from playground.accounts.models import FalCredential
 from playground.asgi import application
 from playground.gateway import engine, lane
 from playground.gateway.callers import Caller, Refused, token_caller
-from playground.gateway.memo import NotRemembered
 from playground.gateway.models import RequestLog
 from playground.gateway.targets import Host, parse
+from playground.lib.memo import NotRemembered
 
 SUBMIT = "https://queue.fal.run/fal-ai/flux/schnell"
 INPUT = json.dumps({"prompt": "a fox", "image_size": {"width": 64, "height": 64}}).encode()

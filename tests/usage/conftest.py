@@ -34,7 +34,7 @@ def log():
 @pytest.fixture
 def emulator(live_app, settings):
     """The gateway of this test process forwards to a live server's emulator."""
-    from playground.gateway.memo import forget_everything
+    from playground.lib.memo import forget_everything
 
     settings.FAL_MODE = "local"
     settings.LOCALFAL_URL = live_app.localfal

@@ -1,9 +1,11 @@
-"""What the gateway remembers between calls, for a few seconds, so that an app polling a
-request costs no database work: its token, its fal key, and that the request is its own.
+"""Answers remembered for a few seconds, so that hot paths cost no database work: the
+gateway's (an app's token, its fal key, that a request is its own), rate-limit quotas,
+unit prices.
 
-Each answer is kept `GATEWAY_CACHE_SECONDS` (0: never, as tests use). A change made in
-this process (a revoked token, a new key) clears the memory at once; other processes see
-it within those seconds, as they see a role change.
+Each answer is kept for the seconds its setting says (`GATEWAY_CACHE_SECONDS` unless told
+otherwise; 0: never, as tests use). A change made in this process (a revoked token, a new
+key, an edited price) clears the memory at once; other processes see it within those
+seconds, as they see a role change.
 
 `memory_only` lets the gateway try a call without a database hop first: a lookup that is
 not remembered raises NotRemembered, and the caller does the same work again in a thread
@@ -26,8 +28,9 @@ class NotRemembered(Exception):
 
 
 class Memory(Generic[T]):
-    def __init__(self, max_items: int = 10_000) -> None:
+    def __init__(self, max_items: int = 10_000, ttl_setting: str = "GATEWAY_CACHE_SECONDS") -> None:
         self.max_items = max_items
+        self.ttl_setting = ttl_setting
         self.items: dict[Hashable, tuple[float, T]] = {}
         _memories.append(self)
 
@@ -39,7 +42,7 @@ class Memory(Generic[T]):
         if memory_only:
             raise NotRemembered
         value = compute()
-        ttl = settings.GATEWAY_CACHE_SECONDS
+        ttl = getattr(settings, self.ttl_setting)
         if value is not None and ttl > 0:
             if len(self.items) >= self.max_items:
                 self.items.clear()  # rare, and cheaper than tracking the oldest
@@ -57,6 +60,6 @@ _memories: list[Memory] = []
 
 
 def forget_everything() -> None:
-    """Every memory of the gateway, as after a restart (tests start from it)."""
+    """Every memory, as after a restart (tests start from it)."""
     for memory in _memories:
         memory.clear()
