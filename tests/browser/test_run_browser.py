@@ -56,7 +56,7 @@ def test_run_flux_dev_and_watch_queue_logs_and_the_image(signed_in):
         page.fill("textarea[name=prompt]", "a lighthouse at dusk")
         page.keyboard.press("Control+Enter")
         panel = page.locator("#run-panel")
-        panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
+        panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=45_000)
     panel.locator(".gen-log", has_text="step").first.wait_for(timeout=20_000)
     panel.locator(".gen-badge", has_text="Completed").wait_for(timeout=30_000)
     page.wait_for_function(
@@ -86,12 +86,12 @@ def test_a_reload_mid_run_replays_and_goes_on_live(signed_in):
 
 def test_cancel_a_run(signed_in):
     page, base, user = signed_in
-    with emulator_busy(base, seconds=30):
+    with emulator_busy(base, seconds=60):
         page.goto(f"{base}/models/{FLUX_DEV}/")
         page.fill("textarea[name=prompt]", "never mind")
         page.locator("[data-run]").click()
         panel = page.locator("#run-panel")
-        panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=15_000)
+        panel.locator(".gen-status__position", has_text="in queue").wait_for(timeout=45_000)
         panel.get_by_role("button", name="Cancel").click()
         try:
             panel.locator(".gen-badge", has_text="Cancelled").wait_for(timeout=30_000)
