@@ -262,6 +262,7 @@ def live_app_with_runner(django_db_setup, django_db_blocker, tmp_path_factory):
         LOCALFAL_RUNNERS="1",
         RUNNER_EMBEDDED="1",
         RUNNER_STATUS_POLL_SECONDS="0.1",
+        LOG_LEVEL="INFO",  # the runner's steps, for the log shown when a test fails
         name="server-with-runner",
     ) as server:
         yield server
@@ -407,3 +408,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Browser tests run last: Playwright's sync API keeps an event loop on the main
     thread for the rest of the session, which async tests cannot share."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """A failed test that used a live server or a page says what they were doing: the end
+    of each server's log and the page's address and run panel, so a failure seen once in
+    CI can be understood without running it again."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        for section, text in _failure_context(name, value):
+            report.sections.append((section, text))
+
+
+def _failure_context(name: str, value) -> list[tuple[str, str]]:
+    servers = [v for v in (value if isinstance(value, tuple) else (value,))]
+    found = []
+    for server in servers:
+        if isinstance(server, liveserver.LiveServer):
+            # Without the access lines of the emulator's endpoints (the runner polls them).
+            lines = [line for line in server.log().splitlines() if "/localfal/" not in line]
+            found.append((f"{name}: end of server log", "\n".join(lines[-80:])))
+    if name == "page":
+        with contextlib.suppress(Exception):
+            panel = value.locator("#run-panel")
+            summary = value.url
+            if panel.count():
+                summary += "\n" + panel.inner_text(timeout=2_000)[:3000]
+            found.append(("page: address and run panel", summary))
+    return found

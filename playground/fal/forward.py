@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sys
 import urllib.parse
 import urllib.request
 import weakref
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from playground.fal.client import USER_AGENT
+from playground.lib.loops import is_server_loop
 
 # Headers that describe one connection, not the message (RFC 9110 §7.6.1), and those we
 # recompute because the body may be re-encoded on the way.
@@ -154,19 +154,12 @@ def _session() -> tuple[aiohttp.ClientSession, bool]:
     client and tests run each call on a loop of their own) a session for this call alone,
     closed with its answer (True): a pool left on a finished loop could not be closed."""
     loop = asyncio.get_running_loop()
-    if not _is_server_loop(loop):
+    if not is_server_loop(loop):
         return _new_session(), True
     session = _sessions.get(loop)
     if session is None or session.closed:
         session = _sessions[loop] = _new_session()
     return session, False
-
-
-def _is_server_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    """The loop daphne serves on (Twisted's asyncio reactor runs it), which lasts as long
-    as the process."""
-    reactor = sys.modules.get("twisted.internet.reactor")
-    return getattr(reactor, "_asyncioEventloop", None) is loop
 
 
 def _new_session() -> aiohttp.ClientSession:

@@ -225,9 +225,16 @@ def change_message(
     from playground.jobs.panel import render_increment
 
     message: dict[str, Any] = {"type": "generation.changed"}
-    html = render_increment(generation, events, with_status=with_status) if events else None
+    if not events:
+        return message
+    # `to_seq` even without a fragment: a watcher whose read of the database already went
+    # past it skips the message instead of reading again. Without it a fast stream (one
+    # message per partial output) queued a read per message, the watcher fell behind, and
+    # a full channel drops messages (the last one too: a panel stuck on "Running").
+    message["to_seq"] = events[-1].seq
+    html = render_increment(generation, events, with_status=with_status)
     if html is not None:
-        message.update(html=html, from_seq=events[0].seq, to_seq=events[-1].seq)
+        message.update(html=html, from_seq=events[0].seq)
     return message
 
 

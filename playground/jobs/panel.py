@@ -32,10 +32,17 @@ def render_update(pk: int, after_seq: int) -> tuple[str, int]:
     """(fragments for events after `after_seq`, the last seq included). With after_seq 0
     every region is replaced, the log list whole: what a (re)connecting socket needs,
     since it cannot know what the page already shows."""
-    generation = Generation.objects.with_model().get(pk=pk)
-    events = list(generation.events.filter(seq__gt=after_seq).order_by("seq"))
+    # Events first, then the row: a run's status and its event are committed together, so
+    # the row read second is at least as new as the last event. The other order, under
+    # load, could show a status older than the events returned, and the update that
+    # carried the newer one would then be skipped as already shown (a panel stuck on
+    # "Sending…" or "Running" while the run had moved on).
+    events = list(
+        GenerationEvent.objects.filter(generation_id=pk, seq__gt=after_seq).order_by("seq")
+    )
     if not events:
         return "", after_seq
+    generation = Generation.objects.with_model().get(pk=pk)
     return _render(generation, events, replay=after_seq == 0), events[-1].seq
 
 

@@ -3,7 +3,8 @@ in Redis when REDIS_URL is set (shared by every process), else in this process's
 
 `hit` is for synchronous code (views, threads); `ahit` for the gateway's event loop: with
 memory storage it is the same cheap call (a lock and a list insert, no thread hop); with
-Redis it uses `limits.aio` on a client of the running loop's own.
+Redis it uses `limits.aio` on a client of the server loop's own, and `hit` in a thread on
+any other loop (a test's or a script's), whose end would leave such a client unclosed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from limits import RateLimitItemPerMinute, storage, strategies
 from limits.aio import strategies as aio_strategies
 from limits.errors import StorageError
 
+from playground.lib.loops import is_server_loop
 from playground.limits.quotas import Quota
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ async def ahit(quota: Quota | None) -> None:
         return
     if not settings.REDIS_URL:
         hit(quota)
+        return
+    if not is_server_loop():
+        await asyncio.to_thread(hit, quota)
         return
     limiter, item = _async_limiter(), _item(quota.per_minute)
     try:
@@ -114,7 +119,7 @@ _by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _async_limiter() -> aio_strategies.MovingWindowRateLimiter:
     # A Redis asyncio client belongs to the loop it was made on (STYLE.md: never share
-    # one across event loops).
+    # one across event loops); only the server's loop gets one (see `ahit`).
     loop = asyncio.get_running_loop()
     found = _by_loop.get(loop)
     if found is None or found[0] != settings.REDIS_URL:

@@ -133,6 +133,57 @@ async def test_after_a_gap_the_socket_reads_the_database_instead(alice):
     await communicator.disconnect()
 
 
+async def test_a_change_already_read_from_the_database_is_not_read_again(alice):
+    generation = await sync_to_async(submit)(alice)
+    communicator, connected, _ = await connect(generation, alice)
+    assert connected
+    await communicator.receive_from()
+    for message in ("line two", "line three"):
+        await sync_to_async(actions.update_generation)(
+            generation=generation,
+            events=[(EventKind.LOG, {"lines": [{"message": message, "level": "INFO"}]})],
+            notify_after=False,
+        )
+    # Partial outputs come without a fragment: the first such news reads both lines...
+    await send_change(generation, to_seq=2)
+    caught_up = await communicator.receive_from()
+    assert "line two" in caught_up and "line three" in caught_up
+    # ...and the news of the second, already shown, costs no read and sends nothing.
+    await send_change(generation, to_seq=3)
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db
+def test_a_status_written_between_the_panels_two_reads_is_never_hidden(alice):
+    """The runner may commit between the panel's read of the events and of the run. The
+    status shown must be at least as new as the last event it says it showed, or the news
+    of that event would be skipped as already shown and the panel stay on "Pending"."""
+    from django.db import connection
+
+    from playground.jobs.panel import render_update
+
+    generation = submit(alice)  # seq 1: pending
+    wrote: list[bool] = []
+
+    def runner_commits_after_the_first_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not wrote:
+            wrote.append(True)
+            actions.update_generation(
+                generation=generation,
+                status=Status.RUNNING,
+                events=[(EventKind.STATUS, {"status": "running"})],
+                notify_after=False,
+            )
+        return result
+
+    with connection.execute_wrapper(runner_commits_after_the_first_read):
+        html, last_seq = render_update(generation.pk, 0)
+    assert wrote
+    assert "Running" in html or last_seq < 2, (last_seq, html[:300])
+
+
 @pytest.mark.django_db
 def test_the_writers_fragment_equals_what_the_database_renders(alice):
     from playground.jobs.panel import render_update
@@ -158,7 +209,9 @@ def test_a_finished_generation_has_no_shortcut(alice):
     events = actions.finish_generation(
         generation=generation, status=Status.FAILED, error={"message": "no"}, notify_after=False
     )
-    assert "html" not in actions.change_message(generation, events)
+    message = actions.change_message(generation, events)
+    assert "html" not in message
+    assert message["to_seq"] == events[-1].seq  # so a socket past it does not read again
 
 
 @pytest.mark.django_db
