@@ -19,7 +19,10 @@ class Prefill:
 
 def prefill_for(request: HttpRequest, endpoint: Any) -> Prefill | None:
     """From `?from=<generation code>` or `?preset=<id>`, if this person may see it; a
-    code or id they may not see is ignored with a message (never a 404 for the page)."""
+    code or id they may not see is ignored with a message (never a 404 for the page).
+    Demo visitors (no account) have no generations or presets to reuse."""
+    if not request.user.is_authenticated:
+        return None
     if "from" in request.GET:
         return _from_generation(request, request.GET["from"])
     if "preset" in request.GET:
