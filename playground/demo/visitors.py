@@ -104,6 +104,20 @@ def generation_for_visitor(session: Any, code: Any) -> Generation:
         raise Http404("No such generation") from None
 
 
+def unavailable_input(session: Any, value: Any) -> str:
+    """Why `value` may not be run for this visitor, or "": it names an output of a run
+    this session did not start. The runner reads such files as the demo account, which
+    owns every visitor's runs, so the session is checked here, before the run exists."""
+    from playground.jobs.inputs import ASSET_PATH, own_files
+
+    mine = set(session.get(SESSION_KEY, []))
+    for item in own_files(value):
+        found = ASSET_PATH.match(item.path)
+        if found and found.group(1) not in mine:
+            return f"The input file {found.group(2)} is not available to you."
+    return ""
+
+
 def check_runs_in_flight(session: Any) -> None:
     """Raises TooManyRuns when this visitor has RUNS_IN_FLIGHT_PER_USER runs going."""
     limit = settings.RUNS_IN_FLIGHT_PER_USER

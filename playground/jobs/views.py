@@ -83,6 +83,9 @@ def _run_for_visitor(request: HttpRequest, endpoint: Endpoint) -> HttpResponse:
     decoded = decode(endpoint.input_schema, request.POST)
     if decoded.errors:
         return JsonResponse({"errors": decoded.errors}, status=422)
+    unavailable = visitors.unavailable_input(request.session, decoded.input)
+    if unavailable:
+        return _refused(unavailable, status=422)
     try:
         visitors.check_runs_in_flight(request.session)
         counter.hit(visitors.visitor_quota(request))

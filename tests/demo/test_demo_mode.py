@@ -236,6 +236,47 @@ def test_demo_mode_opens_nothing_else_to_visitors(demo_mode, name):
     assert response["Location"].startswith(reverse("login"))
 
 
+LCM = "fal-ai/lcm-sd15-i2i"  # takes an image_url
+
+
+def image_run(client, asset):
+    url = reverse("jobs:run", args=[LCM])
+    return client.post(url, {"prompt": "x", "image_url": asset.file.url})
+
+
+def test_a_visitor_cannot_feed_another_visitors_output_to_a_model(demo_mode):
+    demo_mode.DEMO_MODELS = [DEMO, LCM]
+    asset = stored_image(visitors_run(visitor()))
+    other = visitor()
+
+    response = image_run(other, asset)
+
+    assert response.status_code == 422
+    assert "not available to you" in response.json()["errors"]["__all__"][0]
+    assert Generation.objects.count() == 1
+
+
+def test_a_visitor_feeds_their_own_output_to_a_demo_model(demo_mode):
+    demo_mode.DEMO_MODELS = [DEMO, LCM]
+    client = visitor()
+    asset = stored_image(visitors_run(client))
+
+    assert image_run(client, asset).status_code == 302
+    assert Generation.objects.filter(endpoint_id=LCM).exists()
+
+
+def test_a_visitors_send_to_menu_offers_demo_models_only(demo_mode, client_alice):
+    demo_mode.DEMO_MODELS = [DEMO, LCM]
+    query = {"media": "image", "url": "/media/generations/x/a.png"}
+    url = reverse("catalog:send_to")
+
+    offered = visitor().get(url, query).text
+
+    assert offered.count("data-send-to-item") == 1
+    assert reverse("catalog:model", args=[LCM]) in offered
+    assert client_alice.get(url, query).text.count("data-send-to-item") > 1
+
+
 # -- rate limit ------------------------------------------------------------------------------
 def test_a_visitor_over_the_anonymous_limit_gets_429_with_retry_after(demo_mode, rate_limits):
     client = visitor()
