@@ -366,3 +366,14 @@ def test_the_demo_account_is_made_once(demo_mode):
     visitors_run(visitor())
     visitors_run(visitor("198.51.100.9"))
     assert get_user_model().objects.filter(username=visitors.DEMO_USERNAME).count() == 1
+
+
+def test_check_warns_when_demo_runs_would_have_no_key(demo_mode):
+    from playground.demo.checks import demo_runs_have_a_key
+
+    demo_mode.FAL_MODE, demo_mode.FAL_KEY = "fal", "key-id:secret"
+    assert demo_runs_have_a_key() == []
+    demo_mode.SERVER_KEY_FALLBACK = False
+    assert [message.id for message in demo_runs_have_a_key()] == ["demo.W001"]
+    demo_mode.DEMO_MODE = False
+    assert demo_runs_have_a_key() == []
