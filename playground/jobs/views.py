@@ -46,9 +46,9 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     endpoint = get_object_or_404(Endpoint, endpoint_id=endpoint_id)
     if not request.user.is_authenticated:
         return _run_for_visitor(request, endpoint)
-    mode = request.POST.get(MODE_FIELD) or Mode.QUEUE
-    if mode not in Mode.values or mode not in endpoint.modes:
-        return _refused(f"{endpoint_id} cannot run as {mode!r}.", status=422)
+    mode, refusal = _mode(request, endpoint)
+    if refusal:
+        return refusal
     team = None
     if request.POST.get(TEAM_FIELD):
         team = _team_to_run_for(request.user, request.POST[TEAM_FIELD])
@@ -77,9 +77,9 @@ def _run_for_visitor(request: HttpRequest, endpoint: Endpoint) -> HttpResponse:
     only from this session (demo/visitors.py)."""
     if not visitors.is_demo_model(endpoint.endpoint_id):
         return _refused(visitors.sign_in_to_run(endpoint.endpoint_id), status=403)
-    mode = request.POST.get(MODE_FIELD) or Mode.QUEUE
-    if mode not in Mode.values or mode not in endpoint.modes:
-        return _refused(f"{endpoint.endpoint_id} cannot run as {mode!r}.", status=422)
+    mode, refusal = _mode(request, endpoint)
+    if refusal:
+        return refusal
     decoded = decode(endpoint.input_schema, request.POST)
     if decoded.errors:
         return JsonResponse({"errors": decoded.errors}, status=422)
@@ -98,6 +98,14 @@ def _run_for_visitor(request: HttpRequest, endpoint: Endpoint) -> HttpResponse:
     )
     visitors.remember(request.session, generation)
     return _started(request, generation)
+
+
+def _mode(request: HttpRequest, endpoint: Endpoint) -> tuple[str, JsonResponse | None]:
+    """The run mode asked for (queue by default), and a 422 when the endpoint lacks it."""
+    mode = request.POST.get(MODE_FIELD) or Mode.QUEUE
+    if mode in Mode.values and mode in endpoint.modes:
+        return mode, None
+    return mode, _refused(f"{endpoint.endpoint_id} cannot run as {mode!r}.", status=422)
 
 
 def _started(request: HttpRequest, generation: Generation) -> HttpResponse:
