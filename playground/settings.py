@@ -12,12 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from playground.lib.crypto import configured_keys
 from playground.lib.csp import content_security_policy
 from playground.lib.env import (
     envbool,
     envchoice,
+    envendpoints,
     envfloat,
     envint,
     envlist,
@@ -112,6 +114,7 @@ INSTALLED_APPS = [
     "playground.usage",
     "playground.activity",
     "playground.limits",
+    "playground.demo",
     "axes",
 ]
 
@@ -381,3 +384,15 @@ ASSET_MAX_BYTES = envint("ASSET_MAX_BYTES", 500 * 1024 * 1024)
 # commits them in groups, see jobs/dbpool.py) and for storing output files.
 RUNNER_DB_THREADS = envint("RUNNER_DB_THREADS", 2)
 RUNNER_FILE_THREADS = envint("RUNNER_FILE_THREADS", 2)
+
+# --- demo mode (README "Demo mode") ------------------------------------------------------------
+# Visitors without an account may run DEMO_MODELS (endpoint ids, comma-separated), at most
+# RATE_LIMIT_ANONYMOUS runs a minute per address; their runs are deleted, files and all,
+# DEMO_KEEP_HOURS after they started. Off: running anything needs an account.
+DEMO_MODE = envbool("DEMO_MODE", False)
+DEMO_MODELS = envendpoints("DEMO_MODELS")
+DEMO_KEEP_HOURS = envfloat("DEMO_KEEP_HOURS", 24.0)
+if DEMO_MODE and not DEMO_MODELS:
+    raise ImproperlyConfigured("DEMO_MODE=1 needs DEMO_MODELS: the endpoint ids visitors may run.")
+if DEMO_KEEP_HOURS <= 0:
+    raise ImproperlyConfigured(f"DEMO_KEEP_HOURS must be more than 0, got {DEMO_KEEP_HOURS:g}")

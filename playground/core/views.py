@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -26,7 +27,17 @@ def home(request: HttpRequest) -> HttpResponse:
         # htmx asks for the list alone when a run changes status (jobs/live.py).
         template = "core/dashboard.html#latest" if request.htmx else "core/dashboard.html"
         return render(request, template, {"latest": latest})
-    return render(request, "core/welcome.html")
+    return render(request, "core/welcome.html", {"demo_models": _demo_models()})
+
+
+def _demo_models() -> list:
+    """The models visitors may try without an account (demo mode), in DEMO_MODELS' order."""
+    if not settings.DEMO_MODE:
+        return []
+    from playground.catalog.models import Endpoint
+
+    found = Endpoint.objects.in_bulk(settings.DEMO_MODELS, field_name="endpoint_id")
+    return [found[i] for i in settings.DEMO_MODELS if i in found]
 
 
 @never_cache

@@ -19,10 +19,12 @@ class Prefill:
 
 def prefill_for(request: HttpRequest, endpoint: Any) -> Prefill | None:
     """From `?from=<generation code>` or `?preset=<id>`, if this person may see it; a
-    code or id they may not see is ignored with a message (never a 404 for the page)."""
-    if "from" in request.GET:
+    code or id they may not see is ignored with a message (never a 404 for the page).
+    Demo visitors (no account) have no generations or presets to reuse, only files to send."""
+    signed_in = request.user.is_authenticated
+    if signed_in and "from" in request.GET:
         return _from_generation(request, request.GET["from"])
-    if "preset" in request.GET:
+    if signed_in and "preset" in request.GET:
         return _from_preset(request, request.GET["preset"], endpoint)
     if "send" in request.GET:
         return _from_sent(request, endpoint, request.GET["send"], request.GET.get("url", ""))

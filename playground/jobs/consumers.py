@@ -15,10 +15,13 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.http import Http404
 
 from playground.accounts.live import user_group
+from playground.demo.visitors import generation_for_visitor
 from playground.jobs.access import generation_for
+from playground.jobs.models import Generation
 from playground.jobs.panel import render_pool, render_update
 
 NOT_ALLOWED = 4403
@@ -29,24 +32,34 @@ class GenerationConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         code = self.scope["url_route"]["kwargs"]["code"]
-        if user is None or not user.is_authenticated:
+        signed_in = user is not None and user.is_authenticated
+        if not signed_in and not settings.DEMO_MODE:
             log.info("refused a watcher of %s: not logged in", code)
             return await self.close(code=NOT_ALLOWED)
         try:
-            self.generation, _ = await database_sync_to_async(generation_for)(user, code)
+            self.generation = await database_sync_to_async(self.find)(user, code, signed_in)
         except Http404:
-            log.info("refused a watcher of %s: not visible to user %s", code, user.pk)
+            log.info("refused a watcher of %s: not visible to %s", code, _who(user, signed_in))
             return await self.close(code=NOT_ALLOWED)
         # Every connection starts with the whole state (regions replaced, not appended),
         # so a reconnect after a network drop never shows a log line twice.
         self.last_seq = 0
-        self.user, self.code = user, code
-        self.joined = [self.generation.group_name, user_group(user.pk)]
+        self.user, self.code, self.signed_in = user, code, signed_in
+        self.joined = [self.generation.group_name]
+        if signed_in:  # a demo visitor has no memberships to lose
+            self.joined.append(user_group(user.pk))
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         # Catch up after joining the group, so nothing between the two is missed.
         await self.send_update()
+
+    def find(self, user: Any, code: str, signed_in: bool) -> Generation:
+        """The generation, if this socket's person (or demo visitor's session) may see it;
+        raises Http404 otherwise."""
+        if signed_in:
+            return generation_for(user, code)[0]
+        return generation_for_visitor(self.scope["session"], code)
 
     async def disconnect(self, code: int) -> None:
         self.closed = True  # a change may still be on its way: don't send to a closed socket
@@ -59,9 +72,10 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         if getattr(self, "closed", False):
             return
         try:
-            await database_sync_to_async(generation_for)(self.user, self.code)
+            await database_sync_to_async(self.find)(self.user, self.code, self.signed_in)
         except Http404:
-            log.info("closed a watcher of %s: user %s lost access", self.code, self.user.pk)
+            who = _who(self.user, self.signed_in)
+            log.info("closed a watcher of %s: %s lost access", self.code, who)
             self.closed = True
             await self.close(code=NOT_ALLOWED)
 
@@ -95,3 +109,7 @@ class GenerationConsumer(AsyncWebsocketConsumer):
         )
         if html:
             await self.send(text_data=html)
+
+
+def _who(user: Any, signed_in: bool) -> str:
+    return f"user {user.pk}" if signed_in else "this demo visitor"

@@ -26,7 +26,7 @@ from django.http.request import split_domain_port, validate_host
 
 from playground.fal.config import uses_emulator
 
-_ASSET = re.compile(r"^/media/generations/([0-9a-f-]{36})/([^/?#]+)$")
+ASSET_PATH = re.compile(r"^/media/generations/([0-9a-f-]{36})/([^/?#]+)$")
 _EMULATOR_FILE = re.compile(r"^/localfal/cdn/files/([0-9a-f]{32})/([^/?#]+)$")
 
 
@@ -48,7 +48,7 @@ def own_file(value: str) -> OwnFile | None:
     parts = urlsplit(value)
     if parts.scheme and not _is_own_host(parts.netloc):
         return None
-    if _ASSET.match(parts.path) or _EMULATOR_FILE.match(parts.path):
+    if ASSET_PATH.match(parts.path) or _EMULATOR_FILE.match(parts.path):
         return OwnFile(value, parts.path, absolute=bool(parts.scheme))
     return None
 
@@ -96,7 +96,7 @@ def replaced(value: Any, mapping: dict[str, str]) -> Any:
 def read_own(item: OwnFile, owner_id: int) -> tuple[bytes, str, str]:
     """(bytes, content type, name) of an own file the owner may see; raises
     InputUnavailable otherwise. Synchronous: it reads the database and storage."""
-    asset = _ASSET.match(item.path)
+    asset = ASSET_PATH.match(item.path)
     if asset:
         return _read_asset(asset.group(1), unquote(asset.group(2)), owner_id)
     emulated = _EMULATOR_FILE.match(item.path)

@@ -46,6 +46,7 @@ from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 log = logging.getLogger(__name__)
 SUBMITS_AT_ONCE = 32
 CANCEL_CHECK_SECONDS = 2.0
+DEMO_PURGE_SECONDS = 300.0  # demo mode: how often expired visitors' runs are deleted
 PARTIAL_KEEP_CHARS = 200_000
 STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
 
@@ -82,6 +83,7 @@ class Runner:
         listener = asyncio.create_task(self._listen())
         renewer = asyncio.create_task(self._renew_forever())
         cancel_watch = asyncio.create_task(self._watch_cancels())
+        demo_purge = asyncio.create_task(self._purge_demo_runs())
         log.info("runner %s started", self.name)
         try:
             while not stop.is_set():
@@ -97,6 +99,7 @@ class Runner:
             listener.cancel()
             renewer.cancel()
             cancel_watch.cancel()
+            demo_purge.cancel()
             await self._release_all()
             for client in self.clients.values():
                 await client.aclose()
@@ -221,6 +224,21 @@ class Runner:
                 continue
             for code in asked:
                 await self.cancel(code)
+
+    async def _purge_demo_runs(self) -> None:
+        """Demo mode: visitors' runs go, files and all, DEMO_KEEP_HOURS after they started
+        (demo/visitors.py), without a cron job. Every runner does it; it is idempotent."""
+        from playground.demo.visitors import purge_expired
+
+        while settings.DEMO_MODE:
+            try:
+                purged = await self.files.run(purge_expired)
+            except Exception:  # a database hiccup: the next round tries again
+                log.warning("runner %s: could not purge demo runs", self.name, exc_info=True)
+            else:
+                if purged.generations:
+                    log.info("runner %s: purged %d demo run(s)", self.name, purged.generations)
+            await asyncio.sleep(DEMO_PURGE_SECONDS)
 
     async def _release_all(self) -> None:
         for task in list(self.tasks.values()):

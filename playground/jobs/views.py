@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from playground.accounts.models import Team, membership
 from playground.catalog.formgen import decode
 from playground.catalog.models import Endpoint
+from playground.demo import visitors
+from playground.demo.visitors import login_or_demo
 from playground.jobs import actions
 from playground.jobs.access import generation_for
 from playground.jobs.models import Generation, Mode
@@ -34,32 +35,33 @@ def _team_to_run_for(user: Any, value: str) -> Team | None:
     return found.team if found and found.can("run") else None
 
 
-@login_required
+@login_or_demo
 @require_POST
 def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     """Start a generation from the model form. htmx gets the live panel; others a redirect.
 
-    Invalid input never reaches fal: 422 with errors keyed by field path.
+    Invalid input never reaches fal: 422 with errors keyed by field path. Visitors without
+    an account (demo mode) run only the demo models: 403 with a message for the others.
     """
     endpoint = get_object_or_404(Endpoint, endpoint_id=endpoint_id)
-    mode = request.POST.get(MODE_FIELD) or Mode.QUEUE
-    if mode not in Mode.values or mode not in endpoint.modes:
-        return JsonResponse(
-            {"errors": {"__all__": [f"{endpoint_id} cannot run as {mode!r}."]}}, status=422
-        )
+    if not request.user.is_authenticated:
+        return _run_for_visitor(request, endpoint)
+    mode, refusal = _mode(request, endpoint)
+    if refusal:
+        return refusal
     team = None
     if request.POST.get(TEAM_FIELD):
         team = _team_to_run_for(request.user, request.POST[TEAM_FIELD])
         if team is None:
             message = "You cannot run models for that team (ask an admin for the member role)."
-            return JsonResponse({"errors": {"__all__": [message]}}, status=422)
+            return _refused(message, status=422)
     decoded = decode(endpoint.input_schema, request.POST)
     if decoded.errors:
         return JsonResponse({"errors": decoded.errors}, status=422)
     try:
         actions.check_runs_in_flight(request.user)
     except actions.TooManyRuns as exc:
-        return JsonResponse({"errors": {"__all__": [str(exc)]}}, status=429)
+        return _refused(str(exc), status=429)
     try:
         counter.hit(quota_for(request.user.pk, team_id=team.pk if team else None))
     except counter.Limited as limited:
@@ -67,12 +69,55 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     generation = actions.submit_generation(
         user=request.user, endpoint=endpoint, input=decoded.input, mode=mode, team=team
     )
+    return _started(request, generation)
+
+
+def _run_for_visitor(request: HttpRequest, endpoint: Endpoint) -> HttpResponse:
+    """A demo run: counted per visitor's address, owned by the demo account, reachable
+    only from this session (demo/visitors.py)."""
+    if not visitors.is_demo_model(endpoint.endpoint_id):
+        return _refused(visitors.sign_in_to_run(endpoint.endpoint_id), status=403)
+    mode, refusal = _mode(request, endpoint)
+    if refusal:
+        return refusal
+    decoded = decode(endpoint.input_schema, request.POST)
+    if decoded.errors:
+        return JsonResponse({"errors": decoded.errors}, status=422)
+    unavailable = visitors.unavailable_input(request.session, decoded.input)
+    if unavailable:
+        return _refused(unavailable, status=422)
+    try:
+        visitors.check_runs_in_flight(request.session)
+        counter.hit(visitors.visitor_quota(request))
+    except actions.TooManyRuns as exc:
+        return _refused(str(exc), status=429)
+    except counter.Limited as limited:
+        return rate_limited(limited)
+    generation = actions.submit_generation(
+        user=visitors.owner(), endpoint=endpoint, input=decoded.input, mode=mode
+    )
+    visitors.remember(request.session, generation)
+    return _started(request, generation)
+
+
+def _mode(request: HttpRequest, endpoint: Endpoint) -> tuple[str, JsonResponse | None]:
+    """The run mode asked for (queue by default), and a 422 when the endpoint lacks it."""
+    mode = request.POST.get(MODE_FIELD) or Mode.QUEUE
+    if mode in Mode.values and mode in endpoint.modes:
+        return mode, None
+    return mode, _refused(f"{endpoint.endpoint_id} cannot run as {mode!r}.", status=422)
+
+
+def _started(request: HttpRequest, generation: Generation) -> HttpResponse:
     if not request.htmx:
         return redirect(generation)
-    context = full_context(generation)
-    response = render(request, "jobs/_panel.html", context, status=201)
+    response = render(request, "jobs/_panel.html", full_context(generation), status=201)
     response["HX-Trigger"] = "generation-started"
     return response
+
+
+def _refused(message: str, *, status: int) -> JsonResponse:
+    return JsonResponse({"errors": {"__all__": [message]}}, status=status)
 
 
 def rate_limited(limited: counter.Limited) -> JsonResponse:
@@ -84,12 +129,21 @@ def rate_limited(limited: counter.Limited) -> JsonResponse:
     return response
 
 
-@login_required
+@login_or_demo
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    """The generation's page: the live panel, every parameter, actions (gallery)."""
+    """The generation's page: the live panel, every parameter, actions (gallery). A demo
+    visitor's own run gets the panel and its input, without the gallery's actions."""
     from playground.gallery import detail as gallery_detail
 
+    if not request.user.is_authenticated:
+        generation = visitors.generation_for_visitor(request.session, code)
+        context = {
+            **full_context(generation),
+            "parameters": gallery_detail.parameters(generation),
+            "demo_notice": visitors.NOTICE,
+        }
+        return render(request, "jobs/demo_detail.html", context)
     generation, can_edit = generation_for(request.user, code)
     context = {
         **full_context(generation),
@@ -98,10 +152,13 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "jobs/detail.html", context)
 
 
-@login_required
+@login_or_demo
 @require_POST
 def cancel(request: HttpRequest, code: str) -> HttpResponse:
-    generation, can_edit = generation_for(request.user, code)
+    if request.user.is_authenticated:
+        generation, can_edit = generation_for(request.user, code)
+    else:
+        generation, can_edit = visitors.generation_for_visitor(request.session, code), True
     if not can_edit:
         return refuse(request, "Only its owner can cancel this generation.")
     actions.request_cancel(generation=generation)
@@ -110,12 +167,16 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(generation)
 
 
-@login_required
+@login_or_demo
 @require_GET
 def asset_file(request: HttpRequest, code: str, name: str) -> HttpResponse:
-    """A stored output file, for those who may see its generation (404 for others).
-    `?download=1` sends it as an attachment; PNGs then carry their parameters."""
-    generation, _ = generation_for(request.user, code)
+    """A stored output file, for those who may see its generation (404 for others; a demo
+    visitor sees those of their own runs). `?download=1` sends it as an attachment; PNGs
+    then carry their parameters."""
+    if request.user.is_authenticated:
+        generation, _ = generation_for(request.user, code)
+    else:
+        generation = visitors.generation_for_visitor(request.session, code)
     return serve_asset(request, generation, name)
 
 
@@ -158,15 +219,16 @@ def serve_asset(request: HttpRequest, generation: Generation, name: str) -> Http
     return response
 
 
-@login_required
+@login_or_demo
 @require_GET
 def recent(request: HttpRequest, endpoint_id: str) -> HttpResponse:
-    """The person's latest runs of one model (the model page's "Recent" list)."""
-    generations = (
-        Generation.objects.visible_to(request.user)
-        .filter(endpoint_id=endpoint_id, owner=request.user)
-        .prefetch_related("assets")[:RECENT]
-    )
+    """The person's latest runs of one model (the model page's "Recent" list); a demo
+    visitor's, of this session."""
+    if request.user.is_authenticated:
+        rows = Generation.objects.visible_to(request.user).filter(owner=request.user)
+    else:
+        rows = visitors.runs_of(request.session)
+    generations = rows.filter(endpoint_id=endpoint_id).prefetch_related("assets")[:RECENT]
     return render(
         request, "jobs/_recent.html", {"generations": generations, "endpoint_id": endpoint_id}
     )

@@ -59,6 +59,22 @@ def envlist(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def envendpoints(name: str) -> list[str]:
+    """Comma-separated fal endpoint ids (`fal-ai/flux/schnell`), each checked as fal's
+    clients would."""
+    from playground.fal.endpoints import EndpointId, InvalidEndpointId
+
+    ids = []
+    for item in envlist(name):
+        try:
+            ids.append(EndpointId.parse(item).full)
+        except InvalidEndpointId:
+            raise ImproperlyConfigured(
+                f"{name} must list endpoint ids such as fal-ai/flux/schnell, got {item!r}"
+            ) from None
+    return list(dict.fromkeys(ids))
+
+
 def envorigins(name: str) -> list[str]:
     """Comma-separated origins, each `scheme://host[:port]` and nothing more."""
     origins = envlist(name)

@@ -3,7 +3,8 @@
 The most specific limit wins: the access token's own (`AccessToken.rate_limit`), else the
 person's limit in the team they act for (`Membership.rate_limit`), else the person's tier
 (`PersonTier`, `signed_in` by default). Each limit counts in its own bucket, so a token with
-its own limit does not use up its holder's minute, nor the other way round.
+its own limit does not use up its holder's minute, nor the other way round. Visitors without
+an account (demo mode) count per address: one busy visitor does not use up everyone's minute.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Quota:
     per_minute: int
-    bucket: str  # "user:12", "member:12:3" or "token:7"
+    bucket: str  # "user:12", "member:12:3", "token:7" or "anonymous:203.0.113.7"
 
 
 def quota_for(
@@ -32,15 +33,18 @@ def quota_for(
     team_id: int | None = None,
     token: AccessToken | None = None,
     memory_only: bool = False,
+    visitor: str = "",
 ) -> Quota | None:
     """The caller's quota, or None when rate limits are off (RATE_LIMITS_ENABLED).
-    `memory_only`: see lib/memo.py (a token's own limit needs no lookup at all)."""
+    `memory_only`: see lib/memo.py (a token's own limit needs no lookup at all).
+    `visitor`: who a caller without an account is (demo/visitors.py: their address)."""
     if not settings.RATE_LIMITS_ENABLED:
         return None
     if token is not None and token.rate_limit is not None:
         return Quota(token.rate_limit, f"token:{token.pk}")
     if user_id is None:
-        return Quota(tier_limit(Tier.ANONYMOUS), "anonymous")
+        bucket = f"anonymous:{visitor}" if visitor else "anonymous"
+        return Quota(tier_limit(Tier.ANONYMOUS), bucket)
     return _people.recall(
         (user_id, team_id), lambda: _person_quota(user_id, team_id), memory_only=memory_only
     )

@@ -42,6 +42,10 @@ def test_anonymous_callers_share_the_anonymous_limit(rate_limits):
     assert quota_for(None) == Quota(1, "anonymous")
 
 
+def test_each_visitor_has_an_anonymous_bucket_of_their_own(rate_limits):
+    assert quota_for(None, visitor="203.0.113.7") == Quota(1, "anonymous:203.0.113.7")
+
+
 def test_a_team_override_applies_when_acting_for_that_team(rate_limits, alice, team):
     PersonTier.objects.create(user=alice, tier=Tier.PRO)
     Membership.objects.filter(user=alice, team=team).update(rate_limit=7)

@@ -19,6 +19,7 @@ from django_htmx.http import push_url
 from playground.catalog import fuzzy
 from playground.catalog.categories import BY_SLUG, GROUPS
 from playground.catalog.models import Endpoint
+from playground.demo.visitors import is_demo_model
 
 PAGE_SIZE = 60
 MAX_PAGE = 100
@@ -40,6 +41,7 @@ class Card:
     summary: str
     modes: list[tuple[str, bool]]
     icon: SafeString
+    demo: bool = False  # runnable without an account (demo mode)
 
     @classmethod
     def of(cls, endpoint: Endpoint) -> Card:
@@ -55,6 +57,7 @@ class Card:
             summary=summary,
             modes=[(mode, mode in EXTRA_MODES) for mode in endpoint.modes],
             icon=group_icon(endpoint.group),
+            demo=is_demo_model(endpoint.endpoint_id),
         )
 
 

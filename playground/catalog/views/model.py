@@ -13,7 +13,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.request import split_domain_port
 from django.shortcuts import render
@@ -28,8 +29,10 @@ from playground.catalog.models import Endpoint, Mode
 from playground.catalog.templatetags.binding import bind, defaults_of
 from playground.catalog.templatetags.snippets import code_samples
 from playground.catalog.views.uploads import RECENT_UPLOADS
+from playground.demo import visitors
+from playground.demo.visitors import login_or_demo
 from playground.gallery import reuse
-from playground.jobs.panel import latest_run_context, recent_outputs
+from playground.jobs.panel import full_context, latest_run_context, recent_outputs
 from playground.usage.estimates import estimate_input
 
 log = logging.getLogger(__name__)
@@ -39,12 +42,17 @@ FIELDS_TARGET = "form-fields"  # the element the form partial is swapped into
 _CACHE: dict[tuple[str, str, str], Any] = {}
 
 
-@login_required
+@login_or_demo
 @require_safe
 def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     """The page; `?example=1` fills it with the schema's examples. htmx requests aimed at
-    the form (Load example, Reset) get just the fields back."""
+    the form (Load example, Reset) get just the fields back. In demo mode visitors without
+    an account see the demo models' pages; any other sends them to log in, saying why."""
     endpoint = _endpoint_or_404(endpoint_id)
+    visitor = not request.user.is_authenticated
+    if visitor and not visitors.is_demo_model(endpoint.endpoint_id):
+        messages.info(request, visitors.sign_in_to_run(endpoint.endpoint_id))
+        return redirect_to_login(request.get_full_path())
     # "Reuse parameters" (?from=<generation>) and saved presets (?preset=<id>) prefill.
     prefill = reuse.prefill_for(request, endpoint)
     if prefill:
@@ -64,13 +72,27 @@ def model_page(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         "code": start.code,
         "issues": start.issues,
         "prefill": prefill,
-        # Files to pick from: this person's uploads, then their recent outputs.
-        "recent_uploads": request.session.get(RECENT_UPLOADS, []) + recent_outputs(request.user),
-        # A reload (or another device) shows the latest run again, live if still running.
+        "demo_notice": visitors.NOTICE if visitor else "",
+        **_runs_context(request, endpoint),
+    }
+    # Restoring goes through ?from=, which reaches only signed-in people's generations.
+    context["restore_url"] = "" if visitor else _restore_url(context.get("generation"), start)
+    return render(request, "catalog/model.html", context)
+
+
+def _runs_context(request: HttpRequest, endpoint: Endpoint) -> dict[str, Any]:
+    """Files to pick from (this person's uploads, then their recent outputs) and their
+    latest run of the model: a reload (or another device) shows it again, live if still
+    running. A demo visitor's come from their session alone."""
+    uploads = request.session.get(RECENT_UPLOADS, [])
+    if not request.user.is_authenticated:
+        latest = visitors.runs_of(request.session).filter(endpoint_id=endpoint.endpoint_id)
+        generation = latest.with_model().first()
+        return {"recent_uploads": uploads, **(full_context(generation) if generation else {})}
+    return {
+        "recent_uploads": uploads + recent_outputs(request.user),
         **latest_run_context(request.user, endpoint.endpoint_id),
     }
-    context["restore_url"] = _restore_url(context.get("generation"), start)
-    return render(request, "catalog/model.html", context)
 
 
 def _restore_url(generation: Any, start: Start) -> str:
@@ -93,7 +115,8 @@ def payload(request: HttpRequest, endpoint_id: str) -> JsonResponse:
     still needs attention comes back as 200 `{"errors": {path: [...]}, "input", "code"}`, so
     an empty new form is no failed request in the browser console. A JSON input to apply is
     refused with 422 `{"errors": ...}`; 400 for unreadable bodies, 404 for unknown models."""
-    if not request.user.is_authenticated:
+    visitor = not request.user.is_authenticated
+    if visitor and not visitors.is_demo_model(endpoint_id):
         return _errors("Log in to continue.", status=403)
     endpoint = Endpoint.objects.by_endpoint_id(endpoint_id)
     if endpoint is None:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from PIL import Image, UnidentifiedImageError
 
 from playground.accounts.credentials import NoFalKey, resolve_fal_key
+from playground.demo.visitors import visitor_address
 from playground.fal.config import client_from_settings, uses_emulator
 from playground.fal.errors import FalError
 from playground.lib.images import ImageTooLarge, open_image
@@ -37,13 +38,19 @@ MEDIA_KINDS = ("image", "audio", "video")
 async def upload(request: HttpRequest) -> JsonResponse:
     """multipart `file` -> `{"url", "content_type", "name"}`; `?media=image` refuses
     anything Pillow cannot read. 413 over 50 MB, 400 for a picture over IMAGE_MAX_PIXELS,
-    429 past UPLOADS_PER_HOUR, 502 when storage fails."""
+    429 past UPLOADS_PER_HOUR, 502 when storage fails.
+
+    Demo visitors (no account) upload only what a model form's file field takes: pictures
+    Pillow reads, audio or video (anything else is refused, `?media=` is required), counted
+    per address, stored with the server's key like their runs."""
     user = await request.auser()
-    if not user.is_authenticated:
-        return _error("Log in to upload files.", 403)
+    media = request.GET.get("media", "")
+    uploader, refusal = _uploader(request, user, media)
+    if refusal:
+        return refusal
     if _declared_length(request) > MAX_UPLOAD_BYTES + 64 * 1024:
         return _too_large()
-    wait = await _over_hourly_limit(user.pk)
+    wait = await _over_hourly_limit(uploader)
     if wait:
         return _too_many(wait)
     files = await sync_to_async(lambda: request.FILES)()
@@ -58,7 +65,7 @@ async def upload(request: HttpRequest) -> JsonResponse:
         content_type = _content_type(data, upload)
     except ImageTooLarge as exc:
         return _error(f"{exc} Scale it down and upload it again.", 400)
-    problem = _media_problem(request.GET.get("media", ""), content_type)
+    problem = _media_problem(media, content_type, strict=not user.is_authenticated)
     if problem:
         return _error(problem, 400)
     try:
@@ -76,6 +83,18 @@ async def upload(request: HttpRequest) -> JsonResponse:
     stored = {"url": url, "content_type": content_type, "name": name}
     await _remember(request, stored)
     return JsonResponse(stored)
+
+
+def _uploader(request: HttpRequest, user: Any, media: str) -> tuple[str, JsonResponse | None]:
+    """Whom the hourly upload count counts ("12", or a demo visitor's address), or a
+    refusal for visitors: without demo mode, or for a file that is no model's media."""
+    if user.is_authenticated:
+        return str(user.pk), None
+    if not settings.DEMO_MODE:
+        return "", _error("Log in to upload files.", 403)
+    if media not in MEDIA_KINDS:
+        return "", _error("Log in to upload files other than pictures, audio or video.", 403)
+    return f"visitor:{visitor_address(request)}", None
 
 
 def _content_type(data: bytes, upload: UploadedFile) -> str:
@@ -104,13 +123,16 @@ def _image_type(data: bytes) -> str:
         return ""
 
 
-def _media_problem(media: str, content_type: str) -> str:
+def _media_problem(media: str, content_type: str, *, strict: bool = False) -> str:
+    """Why the file does not fit the field's `media`, or "". `strict` (demo visitors) also
+    refuses a file of no known media type."""
     if media == "image" and not content_type.startswith("image/"):
         return "That file is not an image (PNG, JPEG, WebP, GIF…)."
     if media in ("audio", "video"):
         kind = content_type.split("/")[0]
         # Browsers often send unknown types as octet-stream: only refuse clear mismatches.
-        if kind in MEDIA_KINDS and kind != media and not (media == "audio" and kind == "video"):
+        known = kind in MEDIA_KINDS or strict
+        if known and kind != media and not (media == "audio" and kind == "video"):
             return f"That file is not {'an' if media == 'audio' else 'a'} {media} file."
     return ""
 
@@ -129,11 +151,12 @@ def _declared_length(request: HttpRequest) -> int:
         return 0
 
 
-async def _over_hourly_limit(user_id: int) -> int:
-    """Seconds until this person may upload again (UPLOADS_PER_HOUR), or 0; counts this
-    upload. One counter per person and clock hour, in the cache shared by all processes."""
+async def _over_hourly_limit(uploader: str) -> int:
+    """Seconds until this person (or visitor) may upload again (UPLOADS_PER_HOUR), or 0;
+    counts this upload. One counter per uploader and clock hour, in the cache shared by
+    all processes."""
     now = int(time.time())
-    key = f"uploads:{user_id}:{now // 3600}"
+    key = f"uploads:{uploader}:{now // 3600}"
     await cache.aadd(key, 0, timeout=3600)
     try:
         count = await cache.aincr(key)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 from django.utils import timezone
 
-from playground.jobs.models import Generation, MediaAsset
-
-BATCH = 500
+from playground.jobs.models import Generation
+from playground.jobs.purge import purge_generations
 
 
 class Command(BaseCommand):
@@ -26,29 +24,8 @@ class Command(BaseCommand):
             return
         cutoff = timezone.now() - timedelta(days=days)
         doomed = Generation.objects.filter(deleted_at__lt=cutoff)
-        total = doomed.count()
         if dry_run:
-            self.stdout.write(f"{total} generation(s) would be purged.")
+            self.stdout.write(f"{doomed.count()} generation(s) would be purged.")
             return
-        purged = files = 0
-        while True:
-            ids = list(doomed.values_list("pk", flat=True)[:BATCH])
-            if not ids:
-                break
-            files += self._delete_files(ids)
-            with transaction.atomic():
-                purged += (
-                    Generation.objects.filter(pk__in=ids).delete()[1].get("jobs.Generation", 0)
-                )
-        self.stdout.write(f"Purged {purged} generation(s) and {files} file(s).")
-
-    def _delete_files(self, ids: list[int]) -> int:
-        """Files go first: a crash in between leaves rows that the next run purges,
-        never files nobody references."""
-        count = 0
-        for asset in MediaAsset.objects.filter(generation_id__in=ids):
-            for field in (asset.file, asset.thumbnail):
-                if field and field.name:
-                    field.storage.delete(field.name)
-                    count += 1
-        return count
+        purged = purge_generations(doomed)
+        self.stdout.write(f"Purged {purged.generations} generation(s) and {purged.files} file(s).")
