@@ -21,6 +21,7 @@ from playground.lib import serving
 from playground.lib.params import parse_id
 from playground.lib.refusals import refuse
 from playground.limits import counter
+from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import quota_for
 
 RECENT = 8
@@ -61,7 +62,10 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     except actions.TooManyRuns as exc:
         return JsonResponse({"errors": {"__all__": [str(exc)]}}, status=429)
     try:
+        check_budgets(request.user.pk, team_id=team.pk if team else None)
         counter.hit(quota_for(request.user.pk, team_id=team.pk if team else None))
+    except OverBudget as over:
+        return over_budget(over)
     except counter.Limited as limited:
         return rate_limited(limited)
     generation = actions.submit_generation(
@@ -82,6 +86,12 @@ def rate_limited(limited: counter.Limited) -> JsonResponse:
     response = JsonResponse(body, status=429)
     response["Retry-After"] = str(limited.retry_after)
     return response
+
+
+def over_budget(over: OverBudget) -> JsonResponse:
+    """402; the model page shows the message beside Run (it says who can raise the budget)."""
+    message = str(over)
+    return JsonResponse({"detail": message, "errors": {"__all__": [message]}}, status=402)
 
 
 @login_required

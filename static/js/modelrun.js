@@ -58,6 +58,16 @@
       waitTimer = setInterval(tick, 1000);
     }
 
+    // "Your monthly budget of $25.00 is reached …; ask staff to raise it.": stays beside
+    // Run (no countdown: it lasts until the month ends or someone raises the budget).
+    function showBlocked(message) {
+      if (!wait) return;
+      clearInterval(waitTimer);
+      wait.textContent = message || "The monthly budget is reached.";
+      wait.classList.add("run-wait--budget");
+      wait.hidden = false;
+    }
+
     function run() {
       if (busy) return;
       setBusy(true);
@@ -83,6 +93,12 @@
             return response.json().then(function (body) {
               if (body.retry_after) return showWait(body.detail, body.retry_after);
               if (window.PlaygroundModelForm) window.PlaygroundModelForm.showRunErrors(body.errors || {});
+            });
+          }
+          // 402: a monthly budget is reached; the message says who can raise it.
+          if (response.status === 402) {
+            return response.json().then(function (body) {
+              showBlocked(body.detail);
             });
           }
           if (response.status === 403 || response.redirected) {
