@@ -27,7 +27,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -105,6 +105,20 @@ class Budget:
             f"({dollars(self.spent)}). At 100 % new runs and gateway calls are refused until "
             f"the month ends, unless {self.raised_by} raises it."
         )
+
+
+@dataclass
+class Meter:
+    """This month's spend against a budget (None: no budget), for the page's bars."""
+
+    spent: Decimal
+    budget: Decimal | None
+
+    @property
+    def percent(self) -> int | None:
+        if self.budget is None:
+            return None
+        return 100 if self.budget <= 0 else int(self.spent * 100 / self.budget)
 
 
 class OverBudget(Exception):
@@ -272,8 +286,8 @@ def warn_once(budget: Budget, month: date) -> bool:
         BudgetNotice.objects.bulk_create(
             [BudgetNotice(warning=warning, user=person) for person in people]
         )
-        addresses = [person.email for person in people if person.email]
-        transaction.on_commit(lambda: _email(budget, addresses))
+    # Once the warning is stored: another process that sees the spend finds it and sends none.
+    _email(budget, [person.email for person in people if person.email])
     return True
 
 
@@ -312,3 +326,32 @@ def open_notices(user) -> list[BudgetNotice]:
         user=user, dismissed__isnull=True, warning__month=month_of()
     ).select_related("warning")
     return list(found.order_by("pk"))
+
+
+def usage_meters(user_id: int, team: Any = None) -> list[tuple[str, Meter]]:
+    """This month's budgets for the usage page: a team's own (its admins' view), else the
+    person's own and theirs in each team that gives them one."""
+    from playground.accounts.models import Membership
+
+    month = month_of()
+    if team is not None:
+        if team.monthly_budget is None:
+            return []
+        return [
+            (
+                f"{team.name}'s monthly budget",
+                Meter(spent(month, team_id=team.pk), team.monthly_budget),
+            )
+        ]
+    found = []
+    own = PersonBudget.objects.filter(user_id=user_id).first()
+    if own is not None:
+        mine = spent(month, user_id=user_id, team_id=0)
+        found.append(("Your monthly budget", Meter(mine, own.monthly_budget)))
+    budgeted = Membership.objects.filter(user_id=user_id, monthly_budget__isnull=False)
+    for member in budgeted.select_related("team").order_by("team__name"):
+        used = spent(month, user_id=user_id, team_id=member.team_id)
+        found.append(
+            (f"Your monthly budget in {member.team.name}", Meter(used, member.monthly_budget))
+        )
+    return found

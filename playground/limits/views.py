@@ -25,23 +25,9 @@ from playground.accounts.models import Membership
 from playground.accounts.teams import membership_for
 from playground.gateway.models import AccessToken
 from playground.limits import actions
-from playground.limits.budgets import month_of, spent, spent_by
+from playground.limits.budgets import Meter, month_of, spent, spent_by
 from playground.limits.forms import MemberLimitsForm, TeamBudgetForm, TokenLimitsForm
 from playground.limits.models import BudgetNotice
-
-
-@dataclass
-class Meter:
-    """This month's spend against a budget (None: no budget), for the page's bars."""
-
-    spent: Decimal
-    budget: Decimal | None
-
-    @property
-    def percent(self) -> int | None:
-        if self.budget is None:
-            return None
-        return 100 if self.budget <= 0 else int(self.spent * 100 / self.budget)
 
 
 @dataclass

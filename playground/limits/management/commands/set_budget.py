@@ -35,13 +35,13 @@ class Command(BaseCommand):
             if person is None:
                 raise CommandError(f"No user named {user!r}.")
             actions.set_person_budget(user=person, amount=dollars)
-            whose = f"{user}'s personal budget"
+            whose = f"{user} (on their own account)"
         elif team is not None:
             found = Team.objects.filter(slug=team).first()
             if found is None:
                 raise CommandError(f"No team with the slug {team!r}.")
             actions.set_team_budget(actor=None, team=found, amount=dollars)
-            whose = f"The team {found.name}'s budget"
+            whose = f"the team {found.name}"
         else:
             held = AccessToken.objects.select_related("team").filter(pk=token).first()
             if held is None:
@@ -49,9 +49,9 @@ class Command(BaseCommand):
             actions.set_token_limits(
                 actor=None, token=held, budget=dollars, rate_limit=held.rate_limit
             )
-            whose = f"The token {held}'s budget"
-        said = "removed" if dollars is None else f"now ${dollars} a month"
-        self.stdout.write(f"{whose[0].upper()}{whose[1:]} is {said}.")
+            whose = f"the token {held}"
+        said = "none" if dollars is None else f"${dollars}"
+        self.stdout.write(f"Monthly budget of {whose}: {said}.")
 
 
 def parse_amount(text: str) -> Decimal | None:
