@@ -21,25 +21,28 @@ def set_person_budget(*, user: Any, amount: Decimal | None) -> None:
     if amount is None:
         PersonBudget.objects.filter(user=user).delete()
     else:
-        PersonBudget.objects.update_or_create(user=user, defaults={"monthly_budget": amount})
+        PersonBudget.objects.update_or_create(
+            user=user, defaults={"monthly_budget": _cents(amount)}
+        )
 
 
 def set_team_budget(*, actor: Any, team: Team, amount: Decimal | None) -> bool:
     """The team's monthly budget; whether it changed."""
     with transaction.atomic():
-        return _change(team, "monthly_budget", amount, actor=actor, team=team, target="the team")
+        return _change(
+            team, "monthly_budget", _cents(amount), actor=actor, team=team, target="the team"
+        )
 
 
 def set_member_limits(
     *, actor: Any, member: Membership, budget: Decimal | None, rate_limit: int | None
 ) -> bool:
     """A member's monthly budget and requests a minute in their team; whether either changed."""
-    name = member.user.get_username()
+    said = {"actor": actor, "team": member.team, "target": member.user.get_username()}
     with transaction.atomic():
-        changed = _change(member, "monthly_budget", budget, actor=actor, team=member.team,
-                          target=name)  # fmt: skip
-        return _change(member, "rate_limit", rate_limit, actor=actor, team=member.team,
-                       target=name) or changed  # fmt: skip
+        budget_changed = _change(member, "monthly_budget", _cents(budget), **said)
+        limit_changed = _change(member, "rate_limit", rate_limit, **said)
+    return budget_changed or limit_changed
 
 
 def set_token_limits(
@@ -47,12 +50,16 @@ def set_token_limits(
 ) -> bool:
     """A token's own monthly budget and requests a minute; whether either changed. Team
     tokens' changes go to the team's activity log; personal tokens have none."""
-    target = f"token {token}"
+    said = {"actor": actor, "team": token.team, "target": f"token {token}"}
     with transaction.atomic():
-        changed = _change(token, "monthly_budget", budget, actor=actor, team=token.team,
-                          target=target)  # fmt: skip
-        return _change(token, "rate_limit", rate_limit, actor=actor, team=token.team,
-                       target=target) or changed  # fmt: skip
+        budget_changed = _change(token, "monthly_budget", _cents(budget), **said)
+        limit_changed = _change(token, "rate_limit", rate_limit, **said)
+    return budget_changed or limit_changed
+
+
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """Budgets are whole cents, said the same way wherever they are shown ("50.00")."""
+    return None if amount is None else amount.quantize(Decimal("0.01"))
 
 
 def _change(
