@@ -116,6 +116,34 @@ def test_the_notice_is_shown_on_pages_until_dismissed(client_alice, alice):
     )
 
 
+def test_a_team_budget_notice_is_on_the_admins_home_and_team_pages(client_alice, bob, team):
+    team.monthly_budget = Decimal("10")
+    team.save()
+    spend(bob, "8.5", team=team)
+    check_budgets(bob.pk, team_id=team.pk)
+    said = "85 % of the team Studio's monthly budget of $10.00 is spent"
+
+    for url in (reverse("home"), reverse("teams:detail", args=["studio"]),
+                reverse("teams:limits", args=["studio"])):  # fmt: skip
+        assert said in unescape(client_alice.get(url).content.decode()), url
+    assert not BudgetNotice.objects.filter(user=bob).exists()  # a member: not his to raise
+
+
+def test_dismissing_with_htmx_removes_the_notice_in_place(client_alice, alice):
+    give_budget(alice, "10")
+    spend(alice, "9")
+    check_budgets(alice.pk)
+    notice = BudgetNotice.objects.get()
+
+    answer = client_alice.post(
+        reverse("limits:dismiss_notice", args=[notice.pk]), headers={"HX-Request": "true"}
+    )
+
+    assert answer.status_code == 200 and answer.content == b""
+    notice.refresh_from_db()
+    assert notice.dismissed is not None
+
+
 def test_someone_elses_notice_cannot_be_dismissed(client, alice, charlie):
     give_budget(alice, "10")
     spend(alice, "9")
