@@ -18,7 +18,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "showcase_public", "created")
+    list_display = ("name", "slug", "showcase_public", "monthly_budget", "created")
     list_filter = ("showcase_public",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -27,7 +27,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "team", "role", "rate_limit", "joined")
+    list_display = ("user", "team", "role", "rate_limit", "monthly_budget", "joined")
     list_filter = ("role",)
     search_fields = ("user__username", "team__name", "team__slug")
     list_select_related = ("user", "team")

@@ -80,7 +80,8 @@ class Budget:
 
     @property
     def nearly_reached(self) -> bool:
-        return self.spent >= self.amount * WARN_AT
+        # A $0 budget is a stop, not something to be warned about.
+        return self.amount > 0 and self.spent >= self.amount * WARN_AT
 
     @property
     def percent(self) -> int:

@@ -511,3 +511,53 @@ def test_set_budget_on_a_team_and_a_token_is_in_the_team_activity(alice, team):
 def test_set_budget_refuses_what_it_cannot_do(alice, args, message):
     with pytest.raises(CommandError, match=message.replace("$", "\\$")):
         call_command("set_budget", *args)
+
+
+# Staff, in the admin.
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_superuser("staff", "s@example.com", "pw-staff-1234")
+    client.force_login(staff)
+    return client
+
+
+def test_staff_set_a_personal_budget_in_the_admin_and_it_counts_at_once(
+    settings, staff_client, alice
+):
+    settings.GATEWAY_CACHE_SECONDS = 60
+    spend(alice, "6")
+    check_budgets(alice.pk)  # no budget yet, and remembered
+
+    answer = staff_client.post(
+        "/admin/limits/personbudget/add/", {"user": alice.pk, "monthly_budget": "5"}
+    )
+
+    assert answer.status_code == 302, answer.content
+    with pytest.raises(OverBudget):
+        check_budgets(alice.pk)
+
+
+def test_the_admin_refuses_a_negative_budget(staff_client, alice):
+    answer = staff_client.post(
+        "/admin/limits/personbudget/add/", {"user": alice.pk, "monthly_budget": "-5"}
+    )
+
+    assert answer.status_code == 200
+    assert "greater than or equal to 0" in answer.content.decode()
+    assert not PersonBudget.objects.exists()
+
+
+def test_a_persons_admin_page_has_their_budget(staff_client, alice):
+    page = staff_client.get(f"/admin/auth/user/{alice.pk}/change/").content.decode()
+
+    assert "budget-TOTAL_FORMS" in page
+
+
+def test_a_zero_budget_stops_everything_without_a_warning(alice):
+    give_budget(alice, "0")
+
+    with pytest.raises(OverBudget, match=r"Your monthly budget of \$0.00 is reached"):
+        check_budgets(alice.pk)
+    assert mail.outbox == [] and not BudgetWarning.objects.exists()
