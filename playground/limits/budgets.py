@@ -27,7 +27,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -35,6 +35,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from playground.accounts.models import Membership, Team
+from playground.accounts.teams import roles_with
 from playground.lib.memo import Memory
 from playground.limits.models import BudgetNotice, BudgetWarning, PersonBudget
 from playground.usage.models import UsageDay
@@ -211,24 +213,21 @@ def _month_rows(month: date, who: dict[str, int]):
 
 
 def person_budgets(user_id: int, month: date) -> list[Budget]:
-    amount = PersonBudget.objects.filter(user_id=user_id).values_list("monthly_budget", flat=True)
-    amount = amount.first()
-    if amount is None:
+    row = PersonBudget.objects.filter(user_id=user_id).values("monthly_budget", "user__username")
+    row = row.first()
+    if row is None:
         return []
-    name = get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first()
     return [
         Budget(
-            kind="user", scope=f"user:{user_id}", amount=amount,
-            spent=spent(month, user_id=user_id, team_id=0),
-            yours="Your monthly budget", name=f"{name}'s personal monthly budget",
+            kind="user", scope=f"user:{user_id}", amount=row["monthly_budget"],
+            spent=spent(month, user_id=user_id, team_id=0), yours="Your monthly budget",
+            name=f"{row['user__username']}'s personal monthly budget",
             raised_by="staff", user_id=user_id,
         )
     ]  # fmt: skip
 
 
 def team_budgets(user_id: int, team_id: int, month: date) -> list[Budget]:
-    from playground.accounts.models import Membership
-
     row = (
         Membership.objects.filter(user_id=user_id, team_id=team_id)
         .values("monthly_budget", "team__monthly_budget", "team__name", "user__username")
@@ -258,8 +257,6 @@ def team_budgets(user_id: int, team_id: int, month: date) -> list[Budget]:
 def token_budget(token: AccessToken, month: date) -> Budget:
     raised_by = "staff"
     if token.team_id is not None:
-        from playground.accounts.models import Team
-
         team = Team.objects.filter(pk=token.team_id).values_list("name", flat=True).first()
         raised_by = f"an admin of {team}"
     assert token.monthly_budget is not None
@@ -298,9 +295,6 @@ def concerned(budget: Budget) -> list:
     users = get_user_model().objects
     ids = {budget.user_id} if budget.user_id else set()
     if budget.team_id is not None:
-        from playground.accounts.models import Membership
-        from playground.accounts.teams import roles_with
-
         admins = Membership.objects.filter(
             team_id=budget.team_id, role__in=roles_with("manage_limits")
         )
@@ -329,21 +323,15 @@ def open_notices(user) -> list[BudgetNotice]:
     return list(found.order_by("pk"))
 
 
-def usage_meters(user_id: int, team: Any = None) -> list[tuple[str, Meter]]:
+def usage_meters(user_id: int, team: Team | None = None) -> list[tuple[str, Meter]]:
     """This month's budgets for the usage page: a team's own (its admins' view), else the
     person's own and theirs in each team that gives them one."""
-    from playground.accounts.models import Membership
-
     month = month_of()
     if team is not None:
         if team.monthly_budget is None:
             return []
-        return [
-            (
-                f"{team.name}'s monthly budget",
-                Meter(spent(month, team_id=team.pk), team.monthly_budget),
-            )
-        ]
+        used = spent(month, team_id=team.pk)
+        return [(f"{team.name}'s monthly budget", Meter(used, team.monthly_budget))]
     found = []
     own = PersonBudget.objects.filter(user_id=user_id).first()
     if own is not None:
@@ -352,7 +340,6 @@ def usage_meters(user_id: int, team: Any = None) -> list[tuple[str, Meter]]:
     budgeted = Membership.objects.filter(user_id=user_id, monthly_budget__isnull=False)
     for member in budgeted.select_related("team").order_by("team__name"):
         used = spent(month, user_id=user_id, team_id=member.team_id)
-        found.append(
-            (f"Your monthly budget in {member.team.name}", Meter(used, member.monthly_budget))
-        )
+        label = f"Your monthly budget in {member.team.name}"
+        found.append((label, Meter(used, member.monthly_budget)))
     return found
