@@ -66,8 +66,7 @@ def dollars(amount: Decimal) -> str:
 class Budget:
     """One budget and this month's spend against it."""
 
-    kind: str  # "user", "member", "team" or "token"
-    scope: str  # unique per budget: "user:1", "member:1:3", "team:3", "token:7"
+    scope: str  # which budget, unique: "user:1", "member:1:3", "team:3", "token:7"
     amount: Decimal
     spent: Decimal
     yours: str  # as said to the caller: "Your monthly budget in Studio"
@@ -219,7 +218,7 @@ def person_budgets(user_id: int, month: date) -> list[Budget]:
         return []
     return [
         Budget(
-            kind="user", scope=f"user:{user_id}", amount=row["monthly_budget"],
+            scope=f"user:{user_id}", amount=row["monthly_budget"],
             spent=spent(month, user_id=user_id, team_id=0), yours="Your monthly budget",
             name=f"{row['user__username']}'s personal monthly budget",
             raised_by="staff", user_id=user_id,
@@ -239,13 +238,13 @@ def team_budgets(user_id: int, team_id: int, month: date) -> list[Budget]:
     admins = f"an admin of {team}"
     if row["team__monthly_budget"] is not None:
         found.append(Budget(
-            kind="team", scope=f"team:{team_id}", amount=row["team__monthly_budget"],
+            scope=f"team:{team_id}", amount=row["team__monthly_budget"],
             spent=spent(month, team_id=team_id), yours=f"The team {team}'s monthly budget",
             name=f"the team {team}'s monthly budget", raised_by=admins, team_id=team_id,
         ))  # fmt: skip
     if row["monthly_budget"] is not None:
         found.append(Budget(
-            kind="member", scope=f"member:{user_id}:{team_id}", amount=row["monthly_budget"],
+            scope=f"member:{user_id}:{team_id}", amount=row["monthly_budget"],
             spent=spent(month, user_id=user_id, team_id=team_id),
             yours=f"Your monthly budget in {team}",
             name=f"{row['user__username']}'s monthly budget in {team}",
@@ -261,7 +260,7 @@ def token_budget(token: AccessToken, month: date) -> Budget:
         raised_by = f"an admin of {team}"
     assert token.monthly_budget is not None
     return Budget(
-        kind="token", scope=f"token:{token.pk}", amount=token.monthly_budget,
+        scope=f"token:{token.pk}", amount=token.monthly_budget,
         spent=spent(month, token_id=token.pk), yours="This token's monthly budget",
         name=f"the token {token}'s monthly budget", raised_by=raised_by,
         user_id=token.user_id, team_id=token.team_id,

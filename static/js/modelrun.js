@@ -43,6 +43,7 @@
       var until = Date.now() + seconds * 1000;
       var base = String(message || "Rate limit reached.").replace(/\s*Try again in \d+ s\.$/, "");
       clearInterval(waitTimer);
+      wait.classList.remove("run-wait--budget");
       function tick() {
         var left = Math.ceil((until - Date.now()) / 1000);
         if (left <= 0) {
@@ -68,6 +69,13 @@
       wait.hidden = false;
     }
 
+    function clearBlocked() {
+      if (!wait || !wait.classList.contains("run-wait--budget")) return;
+      wait.classList.remove("run-wait--budget");
+      wait.hidden = true;
+      wait.textContent = "";
+    }
+
     function run() {
       if (busy) return;
       setBusy(true);
@@ -80,6 +88,7 @@
       })
         .then(function (response) {
           if (response.status === 201) {
+            clearBlocked();
             return response.text().then(function (html) {
               panel.innerHTML = html;
               if (window.htmx) window.htmx.process(panel);

@@ -25,7 +25,9 @@ def spend(user, dollars: str, team=None) -> None:
     )  # fmt: skip
 
 
-def test_a_run_over_budget_shows_who_can_raise_it_beside_run(live_app, page, live_user):
+def test_a_run_over_budget_says_who_can_raise_it_beside_run_until_it_is_raised(
+    live_app, page, live_user
+):
     alice = live_user("alice", "pw-alice-12345")
     PersonBudget.objects.create(user=alice, monthly_budget=Decimal("2"))
     spend(alice, "2.5")
@@ -42,6 +44,13 @@ def test_a_run_over_budget_shows_who_can_raise_it_beside_run(live_app, page, liv
     )
     expect(page.locator("[data-run-label]")).to_have_text("Run")  # ready again, not stuck
     assert not Generation.objects.exists()
+
+    PersonBudget.objects.filter(user=alice).update(monthly_budget=Decimal("5"))  # raised
+    page.click("[data-run]")
+
+    page.locator("#run-panel .gen-status").wait_for()
+    expect(said).to_be_hidden()
+    assert Generation.objects.filter(owner=alice).count() == 1
 
 
 def test_an_owner_sets_the_team_budget_and_sees_the_spend_bar(live_app, page, live_user):
