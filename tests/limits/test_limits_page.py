@@ -273,3 +273,15 @@ def test_the_usage_page_shows_a_budget_when_one_is_set(client_alice, alice, bob,
 
 def page_of_usage(client, query: str = "") -> str:
     return unescape(client.get(reverse("usage:page") + query).content.decode())
+
+
+def test_a_changed_budget_does_not_make_the_members_open_pages_check_access(
+    client_alice, team, bob, ci_token, django_capture_on_commit_callbacks
+):
+    url, data = urls(team, bob, ci_token)["member"]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        client_alice.post(url, data)
+
+    assert Membership.objects.get(user=bob).rate_limit == 7
+    assert callbacks == []  # accounts/live.py: access.changed is for roles and removals
