@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from playground.gateway.models import AccessToken
+from playground.limits.actions import record_admin_edit
 
 
 @admin.register(AccessToken)
@@ -25,3 +26,8 @@ class AccessTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: AccessToken, form, change: bool) -> None:
+        # As on the team's Limits and budgets page: a team token's changes go to its log.
+        record_admin_edit(actor=request.user, form=form, team=obj.team, target=f"token {obj}")
+        super().save_model(request, obj, form, change)

@@ -70,11 +70,30 @@ def _change(
         return False
     setattr(row, field, value)
     row.save(update_fields=[field])
-    if team is not None:
-        budget = field == "monthly_budget"
-        record(
-            team, actor, Action.BUDGET_CHANGED if budget else Action.LIMIT_CHANGED,
-            target=target,
-            details={"from": before, "to": value, "per": "month" if budget else "minute"},
-        )  # fmt: skip
+    _record(team, actor, field, before, value, target)
     return True
+
+
+def _record(team: Team | None, actor: Any, field: str, before: Any, after: Any, target: str):
+    if team is None:
+        return  # a personal token: no team log to write to
+    if field == "monthly_budget":
+        details = {"from": _cents(before), "to": _cents(after), "per": "month"}
+        record(team, actor, Action.BUDGET_CHANGED, target=target, details=details)
+    else:
+        details = {"from": before, "to": after, "per": "minute"}
+        record(team, actor, Action.LIMIT_CHANGED, target=target, details=details)
+
+
+LIMIT_FIELDS = ("monthly_budget", "rate_limit")
+
+
+def record_admin_edit(*, actor: Any, form: Any, team: Team | None, target: str) -> None:
+    """A budget or rate limit changed by staff in the admin (a saved ModelForm of a Team,
+    Membership or AccessToken), in the team's activity log as the team's own pages do."""
+    if form.instance._state.adding:
+        return
+    for field in LIMIT_FIELDS:
+        if field in form.changed_data:
+            before, after = form.initial.get(field), form.cleaned_data.get(field)
+            _record(team, actor, field, before, after, target)

@@ -561,3 +561,44 @@ def test_a_zero_budget_stops_everything_without_a_warning(alice):
     with pytest.raises(OverBudget, match=r"Your monthly budget of \$0.00 is reached"):
         check_budgets(alice.pk)
     assert mail.outbox == [] and not BudgetWarning.objects.exists()
+
+
+def test_staff_budget_and_limit_edits_in_the_admin_are_in_the_team_activity(
+    staff_client, alice, team
+):
+    member = Membership.objects.get(user=alice, team=team)
+    token = tokens.mint(alice, label="ci", team=team).token
+
+    staff_client.post(
+        f"/admin/accounts/membership/{member.pk}/change/",
+        {"user": alice.pk, "team": team.pk, "role": member.role, "monthly_budget": "15"},
+    )
+    staff_client.post(f"/admin/gateway/accesstoken/{token.pk}/change/", {"rate_limit": "9"})
+
+    entries = Entry.objects.filter(actor_name="staff").order_by("pk")
+    assert [(e.action, e.target, e.details) for e in entries] == [
+        (Action.BUDGET_CHANGED, "alice", {"from": None, "to": "15.00", "per": "month"}),
+        (Action.LIMIT_CHANGED, f"token {token}", {"from": None, "to": 9, "per": "minute"}),
+    ]
+
+
+def test_staff_edits_of_a_team_and_its_members_inline_are_in_its_activity(
+    staff_client, alice, team
+):
+    member = Membership.objects.get(user=alice, team=team)
+    form = {
+        "name": team.name, "slug": team.slug, "monthly_budget": "250",
+        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-id": member.pk, "memberships-0-team": team.pk,
+        "memberships-0-user": alice.pk, "memberships-0-role": member.role,
+        "memberships-0-rate_limit": "30",
+    }  # fmt: skip
+
+    answer = staff_client.post(f"/admin/accounts/team/{team.pk}/change/", form)
+
+    assert answer.status_code == 302, answer.content
+    entries = Entry.objects.filter(actor_name="staff").order_by("pk")
+    assert [(e.action, e.target, e.details["to"]) for e in entries] == [
+        (Action.BUDGET_CHANGED, "the team", "250.00"), (Action.LIMIT_CHANGED, "alice", 30),
+    ]  # fmt: skip
