@@ -78,3 +78,28 @@ def test_an_owner_sets_the_team_budget_and_sees_the_spend_bar(live_app, page, li
     assert team.monthly_budget == Decimal("10.00")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "team-limits.png", full_page=True)
+
+
+def test_at_80_percent_a_run_brings_a_notice_home_until_it_is_dismissed(live_app, page, live_user):
+    alice = live_user("alice", "pw-alice-12345")
+    PersonBudget.objects.create(user=alice, monthly_budget=Decimal("10"))
+    spend(alice, "8.5")
+    page.goto(f"{live_app.url}/accounts/login/")
+    log_in(page, "alice", "pw-alice-12345")
+    page.goto(f"{live_app.url}/models/{SCHNELL}/")
+    page.fill("textarea[name=prompt]", "a lighthouse")
+
+    page.click("[data-run]")  # 85 %: it runs, and the warning goes out
+    page.locator("#run-panel .gen-status").wait_for()
+    page.goto(f"{live_app.url}/")
+
+    notice = page.locator("[data-budget-notice]")
+    expect(notice).to_contain_text(
+        "85 % of alice's personal monthly budget of $10.00 is spent ($8.50)."
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "budget-notice.png")
+    notice.get_by_role("button", name="Dismiss this budget notice").click()
+    expect(notice).to_have_count(0)
+    page.reload()
+    expect(page.locator("[data-budget-notice]")).to_have_count(0)
