@@ -150,6 +150,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "playground.core.context_processors.backend",
                 "playground.accounts.context_processors.signup",
+                "playground.limits.context_processors.budget_notices",
             ],
         },
     },

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("playground.realtime.urls")),
     path("", include("playground.gateway.urls")),
     path("", include("playground.usage.urls")),
+    path("limits/", include("playground.limits.urls")),
     path("", include("playground.catalog.urls")),
     path("admin/", admin.site.urls),
 ]

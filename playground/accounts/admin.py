@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from playground.accounts.models import FalCredential, Invitation, Membership, Team
+from playground.limits.actions import record_admin_edit
 
 
 class MembershipInline(admin.TabularInline):
@@ -18,20 +19,38 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "showcase_public", "created")
+    list_display = ("name", "slug", "showcase_public", "monthly_budget", "created")
     list_filter = ("showcase_public",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
 
+    # Budget and rate-limit edits go to the team's activity log, as on its own pages.
+    def save_model(self, request: HttpRequest, obj: Team, form, change: bool) -> None:
+        record_admin_edit(actor=request.user, form=form, team=obj, target="the team")
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        for member_form in formset.forms:
+            if member_form.instance.pk and member_form.has_changed():
+                member = member_form.instance
+                record_admin_edit(actor=request.user, form=member_form, team=member.team,
+                                  target=member.user.get_username())  # fmt: skip
+        super().save_formset(request, form, formset, change)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "team", "role", "rate_limit", "joined")
+    list_display = ("user", "team", "role", "rate_limit", "monthly_budget", "joined")
     list_filter = ("role",)
     search_fields = ("user__username", "team__name", "team__slug")
     list_select_related = ("user", "team")
     autocomplete_fields = ("user", "team")
+
+    def save_model(self, request: HttpRequest, obj: Membership, form, change: bool) -> None:
+        record_admin_edit(actor=request.user, form=form, team=obj.team,
+                          target=obj.user.get_username())  # fmt: skip
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Invitation)

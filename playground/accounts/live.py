@@ -19,6 +19,7 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 ACCESS_CHANGED = "access.changed"  # the message type; GenerationConsumer.access_changed
+LIMIT_FIELDS = frozenset({"monthly_budget", "rate_limit"})
 
 
 def user_group(user_id: int) -> str:
@@ -46,4 +47,6 @@ def membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     a role edited in the admin)."""
     if kwargs.get("created"):
         return  # joining gives access; nothing open can have been refused it
+    if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= LIMIT_FIELDS:
+        return  # a budget or rate limit (limits/actions.py) changes nothing anyone may see
     access_changed_on_commit([instance.user_id])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -21,13 +23,17 @@ class Role(models.TextChoices):
 
 
 # What each role may do; checked through `Membership.can(...)`, never by comparing names.
-# viewers see; members run and post; admins manage members and keys; owners everything.
+# viewers see; members run and post; admins manage members, keys, rate limits and budgets;
+# owners everything.
 RIGHTS: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset({"view"}),
     Role.MEMBER: frozenset({"view", "run", "post"}),
-    Role.ADMIN: frozenset({"view", "run", "post", "manage_members", "manage_keys", "curate"}),
+    Role.ADMIN: frozenset(
+        {"view", "run", "post", "manage_members", "manage_keys", "manage_limits", "curate"}
+    ),
     Role.OWNER: frozenset(
-        {"view", "run", "post", "manage_members", "manage_keys", "curate", "delete_team"}
+        {"view", "run", "post", "manage_members", "manage_keys", "manage_limits", "curate"}
+        | {"delete_team"}
     ),
 }
 
@@ -37,6 +43,12 @@ class Team(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     # A public page of chosen generations (Generation.in_showcase) for demos.
     showcase_public = models.BooleanField(default=False)
+    # US dollars a calendar month (UTC) for everything run for the team (limits/budgets.py).
+    monthly_budget = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="US dollars a month for the whole team; empty: no budget.",
+    )  # fmt: skip
     created = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
@@ -62,6 +74,12 @@ class Membership(models.Model):
         blank=True,
         help_text="Requests a minute for this team; empty: the person's tier.",
     )
+    # US dollars a calendar month this person may spend for this team (limits/budgets.py).
+    monthly_budget = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="US dollars a month for this person in this team; empty: no budget.",
+    )  # fmt: skip
     joined = models.DateTimeField(auto_now_add=True)
 
     class Meta:

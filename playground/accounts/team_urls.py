@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from playground.accounts import team_views as views
+from playground.limits import views as limits
 
 app_name = "teams"
 
@@ -26,4 +27,8 @@ urlpatterns = [
     path("<slug:slug>/key/remove/", views.team_key_remove, name="key_remove"),
     path("<slug:slug>/settings/", views.team_settings, name="settings"),
     path("<slug:slug>/delete/", views.delete_team, name="delete"),
+    path("<slug:slug>/limits/", limits.team_limits, name="limits"),
+    path("<slug:slug>/limits/team/", limits.team_budget, name="limits_team"),
+    path("<slug:slug>/limits/members/<int:pk>/", limits.member_limits, name="limits_member"),
+    path("<slug:slug>/limits/tokens/<int:pk>/", limits.token_limits, name="limits_token"),
 ]

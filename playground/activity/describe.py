@@ -1,5 +1,6 @@
 """An entry's details in words, for the page and the CSV ("member → admin", "as viewer,
-by email"). Unknown actions and keys (budgets, limits) fall back to "key: value" pairs."""
+by email", "$50.00 a month → no budget"). Unknown actions and keys fall back to "key: value"
+pairs."""
 
 from __future__ import annotations
 
@@ -64,6 +65,20 @@ def _renamed(details: dict) -> str:
     return f"was “{details.get('from', '')}”"
 
 
+def _budget(details: dict) -> str:
+    def said(value: Any) -> str:
+        return "no budget" if value is None else f"${value} a month"
+
+    return f"{said(details.get('from'))} → {said(details.get('to'))}"
+
+
+def _limit(details: dict) -> str:
+    def said(value: Any) -> str:
+        return "the default" if value is None else f"{value} requests a minute"
+
+    return f"{said(details.get('from'))} → {said(details.get('to'))}"
+
+
 def _nothing(details: dict) -> str:
     return ""
 
@@ -81,6 +96,8 @@ SUMMARIES: dict[str, Callable[[dict], str]] = {
     Action.TEAM_KEY_REMOVED: _nothing,
     Action.RUN_STARTED: _run,
     Action.TEAM_RENAMED: _renamed,
+    Action.BUDGET_CHANGED: _budget,
+    Action.LIMIT_CHANGED: _limit,
     Action.TEAM_CREATED: _nothing,
     Action.SHOWCASE_PUBLISHED: _nothing,
     Action.SHOWCASE_WITHDRAWN: _nothing,

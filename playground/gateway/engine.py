@@ -24,6 +24,7 @@ from playground.gateway.models import RequestLog
 from playground.gateway.targets import Kind, Target, TargetRefused
 from playground.lib.memo import Memory, NotRemembered
 from playground.limits import counter
+from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import Quota, quota_for
 
 METHODS = {
@@ -63,6 +64,9 @@ SITE_POLICY_HEADERS = frozenset(
 MAX_BUFFERED_ANSWER = 64 * 1024 * 1024
 
 
+# Calls that start paid work: refused once a budget of the caller is reached (uploads and
+# an accepted request's follow-ups go on).
+SPENDING = frozenset({Kind.RUN, Kind.SUBMIT, Kind.TOKEN})
 SMALL_BODY_BYTES = 64 * 1024  # status, cancel, upload initiate, token: a few fields at most
 
 
@@ -144,6 +148,8 @@ def admit(
         raise Refused(str(exc), 403) from None
     if target.kind is not Kind.REQUEST:
         # Polls, results, cancels and streams of an accepted request are not counted.
+        if target.kind in SPENDING:
+            _check_budgets(caller, memory_only)
         quota = quota_for(
             caller.user_id, team_id=caller.team_id, token=caller.token, memory_only=memory_only
         )
@@ -158,6 +164,15 @@ def admit(
         # person who made them, as fal answers only the key that made them.
         raise Refused(f"Request {target.request_id} not found", 404)
     return Admission(caller, key, found[0])
+
+
+def _check_budgets(caller: Caller, memory_only: bool) -> None:
+    try:
+        check_budgets(
+            caller.user_id, team_id=caller.team_id, token=caller.token, memory_only=memory_only
+        )
+    except OverBudget as over:
+        raise Refused(str(over), over.status) from None
 
 
 # Remembered for a few seconds (memo.py): fal keys by (user, team); requests a caller may

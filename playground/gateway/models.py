@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -30,6 +33,12 @@ class AccessToken(models.Model):
     rate_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="Requests a minute; empty: its holder's limit."
     )
+    # US dollars a calendar month through this token (limits/budgets.py).
+    monthly_budget = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="US dollars a month through this token; empty: no budget of its own.",
+    )  # fmt: skip
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -51,6 +51,7 @@ from playground.gateway.models import Entrance
 from playground.gateway.targets import Host, Kind, Target, TargetRefused
 from playground.lib.channels import NO_CHANNEL_LAYER
 from playground.limits import counter
+from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import quota_for
 from playground.localfal.auth import credential
 from playground.realtime.frames import MAX_FRAME_BYTES
@@ -69,6 +70,7 @@ UPSTREAM_CODES_PASSED = frozenset({1000, *range(3000, 5000)})
 class Close:
     MALFORMED = 4400
     UNAUTHORIZED = 4401
+    OVER_BUDGET = 4402
     FORBIDDEN = 4403
     TOO_BIG = 4413
     RATE_LIMITED = 4429
@@ -81,6 +83,7 @@ class Close:
 ERRORS = {
     Close.MALFORMED: "BAD_REQUEST",
     Close.UNAUTHORIZED: "UNAUTHORIZED",
+    Close.OVER_BUDGET: "BUDGET_REACHED",
     Close.FORBIDDEN: "FORBIDDEN",
     Close.TOO_BIG: "FRAME_TOO_LARGE",
     Close.RATE_LIMITED: "RATE_LIMITED",
@@ -149,7 +152,10 @@ def admit(scope: dict[str, Any]) -> tuple[Caller, str]:
     except NoFalKey as exc:
         raise Refused(str(exc), Close.FORBIDDEN) from None
     try:
+        check_budgets(caller.user_id, team_id=caller.team_id, token=caller.token)
         counter.hit(quota_for(caller.user_id, team_id=caller.team_id, token=caller.token))
+    except OverBudget as over:
+        raise Refused(str(over), Close.OVER_BUDGET) from None
     except counter.Limited as limited:
         raise Refused(str(limited), Close.RATE_LIMITED) from None
     return caller, key

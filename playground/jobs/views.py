@@ -22,6 +22,7 @@ from playground.lib import serving
 from playground.lib.params import parse_id
 from playground.lib.refusals import refuse
 from playground.limits import counter
+from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import quota_for
 
 RECENT = 8
@@ -63,7 +64,10 @@ def run(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     except actions.TooManyRuns as exc:
         return _refused(str(exc), status=429)
     try:
+        check_budgets(request.user.pk, team_id=team.pk if team else None)
         counter.hit(quota_for(request.user.pk, team_id=team.pk if team else None))
+    except OverBudget as over:
+        return over_budget(over)
     except counter.Limited as limited:
         return rate_limited(limited)
     generation = actions.submit_generation(
@@ -86,15 +90,21 @@ def _run_for_visitor(request: HttpRequest, endpoint: Endpoint) -> HttpResponse:
     unavailable = visitors.unavailable_input(request.session, decoded.input)
     if unavailable:
         return _refused(unavailable, status=422)
+    owner = visitors.owner()
     try:
         visitors.check_runs_in_flight(request.session)
+        # A personal budget of the demo account (staff: set_budget --user "demo visitors")
+        # caps what all visitors together may spend in a month.
+        check_budgets(owner.pk)
         counter.hit(visitors.visitor_quota(request))
     except actions.TooManyRuns as exc:
         return _refused(str(exc), status=429)
+    except OverBudget as over:
+        return over_budget(over)
     except counter.Limited as limited:
         return rate_limited(limited)
     generation = actions.submit_generation(
-        user=visitors.owner(), endpoint=endpoint, input=decoded.input, mode=mode
+        user=owner, endpoint=endpoint, input=decoded.input, mode=mode
     )
     visitors.remember(request.session, generation)
     return _started(request, generation)
@@ -127,6 +137,12 @@ def rate_limited(limited: counter.Limited) -> JsonResponse:
     response = JsonResponse(body, status=429)
     response["Retry-After"] = str(limited.retry_after)
     return response
+
+
+def over_budget(over: OverBudget) -> JsonResponse:
+    """402; the model page shows the message beside Run (it says who can raise the budget)."""
+    message = str(over)
+    return JsonResponse({"detail": message, "errors": {"__all__": [message]}}, status=402)
 
 
 @login_or_demo

@@ -1,10 +1,18 @@
 """A person's rate-limit tier (per-minute requests, as fal's tiers). Teams override it per
-member (`Membership.rate_limit`) and per access token (`AccessToken.rate_limit`)."""
+member (`Membership.rate_limit`) and per access token (`AccessToken.rate_limit`).
+
+Monthly budgets (budgets.py): a person's own (`PersonBudget`, set by staff), a team's, a
+member's and a token's (fields of those models); `BudgetWarning` remembers that the 80 %
+warning of a budget went out for a month, `BudgetNotice` shows it to each person concerned
+until they dismiss it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
 
@@ -53,3 +61,60 @@ class PersonTier(models.Model):
     @property
     def limit(self) -> int:
         return tier_limit(self.tier, self.per_minute)
+
+
+class PersonBudget(models.Model):
+    """What a person may spend a calendar month on their own account (not for a team: team
+    admins budget that). Staff set it (admin, `manage.py set_budget --user`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="budget"
+    )
+    monthly_budget = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal(0))],
+        help_text="US dollars a month spent on the person's own account.",
+    )  # fmt: skip
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "monthly budget"
+
+    def __str__(self) -> str:
+        return f"{self.user} · ${self.monthly_budget} a month"
+
+
+class BudgetWarning(models.Model):
+    """The 80 % warning of one budget in one month: made once (the unique key), so its
+    email goes out once whichever process sees the spend first."""
+
+    scope = models.CharField(max_length=40)  # budgets.Budget.scope: "team:3", "token:7"…
+    month = models.DateField()  # the month's first day
+    message = models.CharField(max_length=300)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "month"], name="budget_warning_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.month:%Y-%m}"
+
+
+class BudgetNotice(models.Model):
+    """A warning shown in the app to one person, until they dismiss it."""
+
+    warning = models.ForeignKey(BudgetWarning, on_delete=models.CASCADE, related_name="notices")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="budget_notices"
+    )
+    dismissed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["warning", "user"], name="budget_notice_once")
+        ]
+        indexes = [models.Index(fields=["user", "dismissed"], name="budget_notice_open")]
+
+    def __str__(self) -> str:
+        return f"{self.warning} for {self.user_id}"

@@ -23,6 +23,7 @@ from playground.fal.errors import FalError
 from playground.lib.channels import NO_CHANNEL_LAYER
 from playground.lib.schemaguard import CheckTimedOut, check_off_loop
 from playground.limits import counter
+from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import quota_for
 from playground.realtime.actions import save_frame
 from playground.realtime.frames import BadFrame, parse_input, pictures
@@ -41,6 +42,8 @@ def realtime_endpoint(endpoint_id: str) -> tuple[Endpoint, RealtimeForm] | None:
 
 
 def _count_session(user_id: int) -> None:
+    """Raises OverBudget or counter.Limited when the session may not start."""
+    check_budgets(user_id)
     counter.hit(quota_for(user_id))
 
 
@@ -70,6 +73,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         except counter.Limited as limited:
             await self.send_json({"type": "status", "state": "error", "message": str(limited)})
             await self._error("RATE_LIMITED", str(limited))
+            return
+        except OverBudget as over:
+            await self.send_json({"type": "status", "state": "error", "message": str(over)})
+            await self._error("BUDGET_REACHED", str(over))
             return
         try:
             # The person's key, as for their runs (credentials.py): never simply the server's.

@@ -84,6 +84,8 @@ class UsageDay(models.Model):
         indexes = [
             models.Index(fields=["user_id", "day"], name="usage_day_user"),
             models.Index(fields=["team_id", "day"], name="usage_day_team"),
+            # A token's month spend (limits/budgets.py).
+            models.Index(fields=["token_id", "day"], name="usage_day_token"),
         ]
 
     def __str__(self) -> str:

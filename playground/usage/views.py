@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from playground.accounts.models import Team
 from playground.gateway.callers import Refused, token_caller
 from playground.gateway.models import AccessToken, Entrance
+from playground.limits.budgets import usage_meters
 from playground.usage import charts
 from playground.usage.charts import count, duration, money, percent, rate
 from playground.usage.report import (
@@ -65,6 +66,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
             "members": sorted(members.items(), key=lambda item: item[1].lower()),
         },
         "no_token": NO_TOKEN,
+        "budgets": usage_meters(request.user.pk, team),
         "query": filters.query(),
     }  # fmt: skip
     return render(request, "usage/page.html", context)

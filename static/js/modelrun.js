@@ -43,6 +43,7 @@
       var until = Date.now() + seconds * 1000;
       var base = String(message || "Rate limit reached.").replace(/\s*Try again in \d+ s\.$/, "");
       clearInterval(waitTimer);
+      wait.classList.remove("run-wait--budget");
       function tick() {
         var left = Math.ceil((until - Date.now()) / 1000);
         if (left <= 0) {
@@ -58,6 +59,23 @@
       waitTimer = setInterval(tick, 1000);
     }
 
+    // "Your monthly budget of $25.00 is reached …; ask staff to raise it.": stays beside
+    // Run (no countdown: it lasts until the month ends or someone raises the budget).
+    function showBlocked(message) {
+      if (!wait) return;
+      clearInterval(waitTimer);
+      wait.textContent = message || "The monthly budget is reached.";
+      wait.classList.add("run-wait--budget");
+      wait.hidden = false;
+    }
+
+    function clearBlocked() {
+      if (!wait || !wait.classList.contains("run-wait--budget")) return;
+      wait.classList.remove("run-wait--budget");
+      wait.hidden = true;
+      wait.textContent = "";
+    }
+
     function run() {
       if (busy) return;
       setBusy(true);
@@ -70,6 +88,7 @@
       })
         .then(function (response) {
           if (response.status === 201) {
+            clearBlocked();
             return response.text().then(function (html) {
               panel.innerHTML = html;
               if (window.htmx) window.htmx.process(panel);
@@ -83,6 +102,12 @@
             return response.json().then(function (body) {
               if (body.retry_after) return showWait(body.detail, body.retry_after);
               if (window.PlaygroundModelForm) window.PlaygroundModelForm.showRunErrors(body.errors || {});
+            });
+          }
+          // 402: a monthly budget is reached; the message says who can raise it.
+          if (response.status === 402) {
+            return response.json().then(function (body) {
+              showBlocked(body.detail);
             });
           }
           if (response.status === 403 || response.redirected) {

@@ -26,13 +26,18 @@ from playground.activity.models import Action, Entry
         (Action.TOKEN_CREATED, {"label": "ci", "expires": None}, "no expiry"),
         (Action.TEAM_KEY_SET, {"last4": "abcd", "replaced": True}, "replaced the previous key"),
         (Action.RUN_STARTED, {"mode": "stream"}, "stream mode"),
-        # Budgets and limits, whatever they record: from → to, then the rest.
+        # Budgets and limits (limits/actions.py): from → to, none said in words.
         (
             Action.BUDGET_CHANGED,
-            {"from": "50.00", "to": "100.00", "scope": "team", "per_month": True},
-            "50.00 → 100.00, scope: team, per month: True",
+            {"from": "50.00", "to": "100.00", "per": "month"},
+            "$50.00 a month → $100.00 a month",
         ),
-        (Action.LIMIT_CHANGED, {"member": "bob", "tier": "pro"}, "member: bob, tier: pro"),
+        (Action.BUDGET_CHANGED, {"from": "5.00", "to": None}, "$5.00 a month → no budget"),
+        (
+            Action.LIMIT_CHANGED,
+            {"from": None, "to": 7, "per": "minute"},
+            "the default → 7 requests a minute",
+        ),
         ("some.future.action", {"x": 1}, "x: 1"),
         (Action.ROLE_CHANGED, ["not", "a", "dict"], ""),
     ],

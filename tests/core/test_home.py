@@ -138,19 +138,18 @@ def test_the_dashboard_shows_my_latest_generations_in_few_queries(
     assert "Your generations will appear here" not in html
 
 
-def test_home_page_describes_the_gateway_and_what_is_still_coming(client):
+def test_home_page_describes_the_gateway_with_its_limits_and_budgets(client):
     html = client.get(reverse("home")).content.decode()
 
     gateway_card = html[html.index("Gateway") :][:500]
     assert "personal token" in gateway_card
     assert "charted by day, model and entrance" in gateway_card
-    # Usage charts and rate limits are here; budgets are still to come.
-    assert "rate limits" in gateway_card
-    assert "Budgets" in gateway_card and "Coming soon" in gateway_card
-    assert "Rate limits and budgets" not in gateway_card
+    # Usage charts, rate limits and budgets are all here: nothing is "coming soon".
+    assert "rate limits and monthly budgets" in gateway_card
+    assert "Coming soon" not in gateway_card and "data-coming-soon" not in html
 
 
-def test_readme_documents_the_gateway_and_usage_and_what_is_still_coming():
+def test_readme_documents_the_gateway_usage_limits_and_budgets():
     from django.conf import settings
 
     readme = (settings.BASE_DIR / "README.md").read_text()
@@ -158,7 +157,9 @@ def test_readme_documents_the_gateway_and_usage_and_what_is_still_coming():
     assert "## Gateway" in readme and "/api/fal/proxy" in readme
     assert "## Usage" in readme and "/usage/export.csv" in readme
     assert "## Rate limits" in readme and "Retry-After" in readme
-    assert "Coming soon, not in this version yet: budgets" in readme
+    assert "## Budgets" in readme and "set_budget --user NAME 25" in readme
+    assert "monthly budgets (a warning at 80 %, a stop at 100 %)" in readme
+    assert "Coming soon" not in readme and "not in this version yet" not in readme
     assert "yet: usage charts" not in readme and "yet: rate limits" not in readme
 
 

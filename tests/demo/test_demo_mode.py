@@ -121,6 +121,18 @@ def test_a_visitors_runs_in_flight_are_bounded(demo_mode):
     assert "1 runs waiting or running" in response.json()["errors"]["__all__"][0]
 
 
+def test_a_budget_on_the_demo_account_caps_what_all_visitors_spend(demo_mode):
+    from django.core.management import call_command
+
+    call_command("set_budget", "--user", visitors.DEMO_USERNAME, "0")  # before any demo run
+
+    response = start_run(visitor())
+
+    assert response.status_code == 402
+    assert "budget of $0.00 is reached" in response.json()["detail"]
+    assert not Generation.objects.exists()
+
+
 # -- the model page, the catalog, the welcome page ---------------------------------------------
 def test_a_demo_models_page_offers_run_with_the_notice(demo_mode):
     response = visitor().get(reverse("catalog:model", args=[DEMO]))

@@ -26,6 +26,7 @@ from playground.jobs.models import Mode, Visibility
 from playground.lib.params import parse_id
 from playground.lib.refusals import refuse
 from playground.limits import counter
+from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import quota_for
 
 SEED_LIMIT = 2**31 - 1  # fits every fal seed field (int32)
@@ -187,9 +188,10 @@ def rerun(request: HttpRequest, code: str) -> HttpResponse:
     member = membership(request.user, generation.team_id)
     team = generation.team if member and member.can("run") else None
     try:
+        check_budgets(request.user.pk, team_id=team.pk if team else None)
         counter.hit(quota_for(request.user.pk, team_id=team.pk if team else None))
-    except counter.Limited as limited:
-        messages.error(request, str(limited))
+    except (OverBudget, counter.Limited) as refused:
+        messages.error(request, str(refused))
         return redirect(generation)
     new = job_actions.submit_generation(
         user=request.user, endpoint=generation.model, input=data, mode=mode, team=team
