@@ -193,7 +193,7 @@ def finish_generation(
         from playground.usage.prices import run_cost
 
         # Priced now: a later change of price does not rewrite what a run cost.
-        more |= run_cost(generation.endpoint_id, billable_units, output)
+        more |= run_cost(generation.endpoint_id, billable_units, output, generation.input)
     events = update_generation(
         generation=generation,
         events=[(EventKind.STATUS, payload)],

@@ -14,7 +14,7 @@ from django.db import DatabaseError
 
 from playground.lib.memo import Memory, NotRemembered
 from playground.usage.models import Price, PriceSource, Unit
-from playground.usage.units import normalize_unit
+from playground.usage.units import made_of_output, measure, normalize_unit
 
 log = logging.getLogger(__name__)
 BUNDLED_FILE = Path(__file__).with_name("bundled_prices.json")
@@ -112,13 +112,29 @@ def cost_of(endpoint_id: str, units: float | None) -> Decimal | None:
     return found.cost(units) if found else None
 
 
-def run_cost(endpoint_id: str, units: float | None, output: Any) -> dict[str, Any]:
-    """A finished run's `billable_units` and `cost`: fal's units at the endpoint's price,
-    else the cost the answer reports itself (an LLM router's `usage.cost`)."""
+def run_cost(
+    endpoint_id: str, units: float | None, output: Any, input: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A finished run's `billable_units` and `cost`: fal's units at the endpoint's price;
+    without fal's units (a stream's answer has no headers), the units its output and input
+    show (units.measure, as the emulator bills); else the cost the answer reports itself
+    (an LLM router's `usage.cost`)."""
+    if units is None and input is not None:
+        units = _measured_units(endpoint_id, input, output)
     cost = cost_of(endpoint_id, units)
     if cost is None:
         cost = reported_cost(output)
     return {"billable_units": units, "cost": cost}
+
+
+def _measured_units(endpoint_id: str, input: dict[str, Any], output: Any) -> float | None:
+    try:
+        found = quote(endpoint_id)
+    except DatabaseError:
+        return None
+    if found is None:
+        return None
+    return measure(found.unit, input, made_of_output(output))
 
 
 def reported_cost(output: Any) -> Decimal | None:

@@ -118,6 +118,29 @@ def measure(unit: str, data: dict[str, Any], made: Made) -> float | None:
     return estimate(unit, data)
 
 
+def made_of_output(output: Any) -> Made:
+    """What a fal answer says it made (its images' sizes, its media's durations), for runs
+    whose answer carries no billable units: a stream's last event has no headers."""
+    made = Made()
+    if not isinstance(output, dict):
+        return made
+    for item in _files(output.get("images")) + _files(output.get("image")):
+        width, height = _number(item.get("width")), _number(item.get("height"))
+        if width and height:
+            made.images.append((int(width), int(height)))
+    for key, seconds in (("video", made.video_seconds), ("audio", made.audio_seconds)):
+        for item in _files(output.get(key)) + _files(output.get(f"{key}_file")):
+            duration = _number(item.get("duration"))
+            if duration:
+                seconds.append(duration)
+    return made
+
+
+def _files(value: Any) -> list[dict[str, Any]]:
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
 def megapixels(width: int, height: int) -> int:
     return max(1, math.ceil(width * height / MEGAPIXEL))
 

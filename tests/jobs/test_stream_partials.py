@@ -143,3 +143,18 @@ async def test_a_stream_that_ends_in_an_error_fails_with_its_message(emulator, a
     assert done.status == Status.FAILED
     assert "Injected model failure" in done.error["message"]
     assert done.output is None
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_streamed_image_run_is_costed_from_what_it_made(emulator, alice):
+    """A stream's answer has no billable units header: the images it made are measured at
+    the model's price (flux/schnell: per megapixel), as fal bills them."""
+    from playground.usage.prices import cost_of
+
+    generation = await sync_to_async(submit)(alice, FLUX, SMALL, mode="stream")
+    [done] = await run_until_finished(Runner(transport=FaultHeaders("")), [generation.code])
+
+    assert done.status == Status.COMPLETED, done.error
+    assert done.billable_units == len(done.output["images"])  # 96x64: one megapixel each
+    assert done.cost == await sync_to_async(cost_of)(FLUX, done.billable_units)
+    assert done.cost > 0

@@ -70,3 +70,15 @@ def test_a_run_costs_fal_s_units_at_the_price_else_what_the_model_reported():
     assert run_cost("openrouter/router", None, reported)["cost"] == Decimal("0.0021")
     assert run_cost("openrouter/router", None, {"output": "hi"})["cost"] is None
     assert run_cost("acme/unpriced", 2.0, {})["cost"] is None
+
+
+def test_without_fal_s_units_a_run_is_measured_from_its_output_and_input():
+    made = {"images": [{"url": "a", "width": 2048, "height": 1024}, {"url": "b"}]}
+    measured = run_cost("fal-ai/flux/schnell", None, made, {"prompt": "x"})
+    assert measured["billable_units"] == 2.0  # 2 MP; the image without a size tells nothing
+    assert measured["cost"] == cost_of("fal-ai/flux/schnell", 2.0)
+    # An answer without sizes: what the input asked for (two images of 1 MP at most).
+    asked = {"num_images": 2, "image_size": {"width": 512, "height": 512}}
+    assert run_cost("fal-ai/flux/schnell", None, {"images": []}, asked)["billable_units"] == 2.0
+    # Unpriced: no cost rather than a guess.
+    assert run_cost("acme/unpriced", None, made, {})["cost"] is None
