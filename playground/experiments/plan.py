@@ -225,7 +225,10 @@ def _expand_matrix(raw: Any) -> list[str]:
     if not any(len(group) > 1 for group in groups):
         raise PlanError("matrix: write alternatives as {a|b}", field="matrix")
     _check_cap(math.prod(len(group) for group in groups), field="matrix")
-    return [_join_matrix(literals, choice) for choice in itertools.product(*groups)]
+    prompts = [_join_matrix(literals, choice) for choice in itertools.product(*groups)]
+    if "" in prompts:
+        raise PlanError("matrix: one combination leaves the prompt empty", field="matrix")
+    return prompts
 
 
 def _join_matrix(literals: list[str], choice: tuple[str, ...]) -> str:
@@ -402,11 +405,10 @@ def _plan_models(
     _check_cap(len(models), field="models")
     ids = tuple(model.endpoint_id for model in models)
     axis = Axis("model", "Model", ids, tuple(_short_id(each) for each in ids))
-    source = _Schema(endpoint)
-    base_input, seed_notes = _with_shared_seed(source, base_input)
+    source, targets = _Schema(endpoint), [_Schema(model) for model in models]
+    base_input, seed_notes = _with_shared_seed(source, base_input, targets)
     cells, notes = [], list(seed_notes)
-    for index, model in enumerate(models):
-        target = _Schema(model)
+    for index, (model, target) in enumerate(zip(models, targets, strict=True)):
         if model.endpoint_id == endpoint.endpoint_id:
             mapped: dict = copy.deepcopy(base_input)
         else:
@@ -498,15 +500,24 @@ def _plan_on_one_model(
     return Plan(kind, axes, tuple(cells), notes)
 
 
-def _with_shared_seed(schema: _Schema, base_input: dict) -> tuple[dict, tuple[str, ...]]:
+def _with_shared_seed(
+    schema: _Schema, base_input: dict, others: Sequence[_Schema] = ()
+) -> tuple[dict, tuple[str, ...]]:
     """The base input with one seed for every cell when it leaves the seed random, and a
     note saying so. Cells are compared, so only what the experiment varies may differ;
-    each run would otherwise draw its own seed when submitted."""
+    each run would otherwise draw its own seed when submitted. The seed fits `others`
+    too when their bounds allow (fal-ai/mmaudio-v2 takes seeds up to 65535 only)."""
     bounds = seed_bounds(schema.root)
     if bounds is None or base_input.get(SEED) is not None:
         return base_input, ()
-    seed = _random_seeds(1, bounds)[0]
+    seed = _random_seeds(1, _narrowed(bounds, [seed_bounds(other.root) for other in others]))[0]
     return {**base_input, SEED: seed}, (f"Every run uses seed {seed}, so results compare.",)
+
+
+def _narrowed(bounds: tuple[int, int], others: list[tuple[int, int] | None]) -> tuple[int, int]:
+    low = max([bounds[0], *(other[0] for other in others if other)])
+    high = min([bounds[1], *(other[1] for other in others if other)])
+    return (low, high) if low <= high else bounds
 
 
 def _row_major(axes: Sequence[Axis]) -> Iterator[tuple[int, ...]]:

@@ -396,7 +396,7 @@ def test_long_prompts_differing_late_are_labelled_by_how_they_differ(flux_dev):
 
 
 def test_a_matrix_needs_alternatives_and_balanced_braces(flux_dev):
-    for matrix in ("a red fox", "a {red fox", "a {red|{blue}} fox", "a red} fox", ""):
+    for matrix in ("a red fox", "a {red fox", "a {red|{blue}} fox", "a red} fox", "", "{|fox}"):
         error = refusal(flux_dev, {"kind": "prompts", "matrix": matrix})
         assert error.field == "matrix", matrix
 
@@ -517,6 +517,20 @@ def test_unknown_duplicate_or_missing_models_are_refused(flux_dev, image_models)
         spec = {"kind": "models", "models": models}
         error = refusal(flux_dev, spec, FORM, endpoints_by_id=image_models)
         assert error.field == "models", models
+
+
+def test_compared_models_share_one_seed_that_each_of_them_takes():
+    audio = {e.endpoint_id: e for e in Endpoint.objects.filter(category="text-to-audio")}
+    lyria = audio.pop("fal-ai/lyria2")  # any seed; mmaudio-v2 takes 0..65535 only
+    assert "fal-ai/mmaudio-v2/text-to-audio" in audio
+    for _ in range(5):
+        spec = {"kind": "models", "models": ["fal-ai/mmaudio-v2/text-to-audio"]}
+        plan = plan_experiment(
+            endpoint=lyria, base_input={"prompt": "rain"}, spec=spec, endpoints_by_id=audio
+        )
+        seeds = {cell.input["seed"] for cell in plan.cells}
+        assert len(seeds) == 1 and 0 <= seeds.pop() <= 65535
+        assert plan.notes[0].startswith("Every run uses seed ")
 
 
 # --- limits --------------------------------------------------------------------------------
