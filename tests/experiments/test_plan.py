@@ -165,6 +165,12 @@ def test_a_value_fitting_no_branch_of_a_union_is_refused(flux_dev):
     assert error.field == "image_size"
     assert '"huge"' in str(error)
     assert str(error).startswith("image_size: ")
+    error = sweep_refusal(flux_dev, ("image_size", [5]))
+    assert error.field == "image_size"
+    assert str(error) == (
+        "image_size: 5 is not a width\N{MULTIPLICATION SIGN}height size or one of square_hd, "
+        "square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9"
+    )
 
 
 def test_a_size_out_of_bounds_names_the_inner_field(flux_dev):
