@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from itertools import product
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFont
 
 from playground.experiments.sheet import (
     CELL_BACKGROUND,
@@ -20,7 +20,6 @@ from playground.experiments.sheet import (
     PLACEHOLDER,
     SheetCell,
     SheetTooLarge,
-    _font,
     fit_lines,
     label_column_width,
     layout,
@@ -29,6 +28,7 @@ from playground.experiments.sheet import (
 from tests.support import bomb_png
 
 RED = (200, 30, 30)
+FONT = ImageFont.load_default(size=14)
 BLUE = (30, 30, 200)
 
 
@@ -142,29 +142,26 @@ def test_labels_are_drawn_and_differ_by_their_text():
 
 
 def test_long_labels_are_wrapped_then_shortened_with_an_ellipsis():
-    font = _font("value")
     text = "a watercolour lighthouse at dusk with gulls over a stormy sea"
 
-    lines = fit_lines(text, font, 90, 3)
+    lines = fit_lines(text, FONT, 90, 3)
 
     assert len(lines) == 3
     assert lines[-1].endswith("…")
-    assert all(font.getlength(line) <= 90 for line in lines)
+    assert all(FONT.getlength(line) <= 90 for line in lines)
     assert " ".join(lines).startswith("a watercolour")
 
 
 def test_a_word_longer_than_the_width_is_broken_not_overflowing():
-    font = _font("value")
-
-    lines = fit_lines("fal-ai/stable-diffusion-v35-large", font, 60, 9)
+    lines = fit_lines("fal-ai/stable-diffusion-v35-large", FONT, 60, 9)
 
     assert len(lines) > 1
     assert "".join(lines) == "fal-ai/stable-diffusion-v35-large"
-    assert all(font.getlength(line) <= 60 for line in lines)
+    assert all(FONT.getlength(line) <= 60 for line in lines)
 
 
 def test_short_labels_stay_whole():
-    assert fit_lines("  3.5 \n", _font("value"), 90, 2) == ("3.5",)
+    assert fit_lines("  3.5 \n", FONT, 90, 2) == ("3.5",)
 
 
 def test_pictures_are_fitted_in_their_square_with_their_aspect_and_centred(tmp_path):
