@@ -158,7 +158,7 @@ def _close_connections_of_async_tests(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _catalog_copied_back_after_a_flush(django_db_setup, django_db_blocker):
+def _catalog_copied_back_after_a_flush(request, django_db_setup, django_db_blocker):
     """Every transactional test ends with a flush, whose post_migrate signal imports the
     bundled catalog again (parsing and vetting each document: most of the flush's time).
     The test database got that import when it was made; after a flush the same rows are
@@ -169,6 +169,11 @@ def _catalog_copied_back_after_a_flush(django_db_setup, django_db_blocker):
     from playground.catalog.importer import load_bundled_after_migrate
     from playground.catalog.models import Endpoint
 
+    if not _any_test_uses_the_database(request.session.items):
+        # pytest-django makes no test database then: nothing is flushed, and reading here
+        # would reach the development database (a fresh clone has none).
+        yield
+        return
     with django_db_blocker.unblock():
         rows = list(Endpoint.objects.order_by("pk").values())
     assert rows, "the test database has no bundled catalog to copy back"
@@ -184,6 +189,17 @@ def _catalog_copied_back_after_a_flush(django_db_setup, django_db_blocker):
     yield
     post_migrate.disconnect(copy_back, sender=catalog)
     post_migrate.connect(load_bundled_after_migrate, sender=catalog)
+
+
+def _any_test_uses_the_database(items: list[pytest.Item]) -> bool:
+    """As pytest-django decides whether to make a test database: a `django_db` mark or a
+    database fixture, directly or through another fixture."""
+    database_fixtures = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+    return any(
+        item.get_closest_marker("django_db") is not None
+        or database_fixtures & set(getattr(item, "fixturenames", ()))
+        for item in items
+    )
 
 
 # Commits of the test database do not wait for the disk: a test never outlives a crash of
