@@ -13,12 +13,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from playground.gateway.lane import GatewayLane  # noqa: E402
 from playground.jobs.embedded import EmbeddedRunnerMiddleware  # noqa: E402
 from playground.lib.bodylimit import BodyLimitMiddleware, guard_daphne_request_bodies  # noqa: E402
+from playground.lib.channels import same_site_only  # noqa: E402
 from playground.lib.memory import freeze_startup_objects  # noqa: E402
 from playground.routing import (  # noqa: E402
     emulator_websocket_urlpatterns,
@@ -61,9 +61,7 @@ application = EmbeddedRunnerMiddleware(
                     *gateway_websocket_urlpatterns,  # token or same-origin session
                     re_path(
                         r"",
-                        AllowedHostsOriginValidator(
-                            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-                        ),
+                        same_site_only(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
                     ),
                 ]
             ),

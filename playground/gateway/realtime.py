@@ -35,7 +35,6 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.security.websocket import AllowedHostsOriginValidator
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
@@ -49,7 +48,7 @@ from playground.gateway.callers import Caller
 from playground.gateway.engine import fal_key_for
 from playground.gateway.models import Entrance
 from playground.gateway.targets import Host, Kind, Target, TargetRefused
-from playground.lib.channels import NO_CHANNEL_LAYER
+from playground.lib.channels import NO_CHANNEL_LAYER, same_site_only
 from playground.limits import counter
 from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import quota_for
@@ -103,7 +102,7 @@ def relay_application():
     and send no Origin); everyone else through the browser routes' Origin check and
     session, so another site cannot ride a signed-in person's cookie."""
     consumer = RealtimeRelayConsumer.as_asgi()
-    browser = AllowedHostsOriginValidator(AuthMiddlewareStack(consumer))
+    browser = same_site_only(AuthMiddlewareStack(consumer))
 
     async def app(scope, receive, send):
         if _header(scope, b"authorization") or _offered_token(scope):

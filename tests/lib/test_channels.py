@@ -48,3 +48,26 @@ async def test_expired_messages_are_swept_at_most_once_a_second(monkeypatch):
     await layer.group_send("other", {"type": "x"})  # a second later: swept
     assert channel not in layer.channels
     assert channel not in layer.groups.get("g", {})  # channels' rule: expiry leaves groups
+
+
+async def test_a_handshake_refused_for_its_origin_holds_no_channel(settings):
+    """channels' own denier subscribes a channel (a Redis read, with REDIS_URL) for every
+    refused socket until the client leaves; ours holds none."""
+    from channels.layers import channel_layers
+    from channels.testing import WebsocketCommunicator
+
+    from playground.asgi import application
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "playground.lib.channels.InProcessChannelLayer"}
+    }
+    channel_layers.backends.pop("default", None)  # a layer of its own, seen from empty
+    layer = channel_layers["default"]
+    communicator = WebsocketCommunicator(
+        application, "/ws/runs/", headers=[(b"origin", b"https://evil.example")]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    assert not connected
+    assert layer.channels == {}  # nothing waits on the layer for this socket
+    await communicator.disconnect()
+    channel_layers.backends.pop("default", None)
