@@ -1,0 +1,190 @@
+"""The grid of an experiment: its axes as labelled rows, columns and blocks, each cell
+with the run made for it. Read in three queries (the experiment, its runs, their files)
+whatever its size; the page and the live fragments draw cells with one template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+
+from playground.experiments.models import Experiment, cell_key
+from playground.gallery.queries import annotate_card
+from playground.jobs.models import ACTIVE, Generation, MediaAsset, Status
+
+
+@dataclass
+class GridCell:
+    key: str  # "2,0"
+    coords: tuple[int, ...]
+    labels: list[tuple[str, str]]  # (axis label, value label), x first
+    generation: Generation | None = None
+
+    @property
+    def dom_id(self) -> str:
+        return "cell-" + self.key.replace(",", "-")
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[GridCell] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    title: str  # the z axis value ("" without a third axis)
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class Grid:
+    experiment: Experiment
+    columns: list[str]  # x value labels
+    x_label: str
+    y_label: str
+    z_label: str
+    blocks: list[Block]
+    cells: dict[str, GridCell]
+    counts: dict[str, int]
+    total_cost: Decimal | None
+
+
+def runs_of(experiment: Experiment, keys: set[str] | None = None) -> dict[str, Generation]:
+    """The latest run of each cell (of `keys` only, when given), ready for a card."""
+    rows = experiment.generations.filter(deleted_at__isnull=True).with_model()
+    if keys is not None:
+        rows = rows.filter(experiment_cell__in=keys)
+    rows = rows.prefetch_related(
+        Prefetch("assets", queryset=MediaAsset.objects.order_by("position"))
+    ).order_by("created", "id")
+    found: dict[str, Generation] = {}
+    for generation in rows:
+        annotate_card(generation)
+        found[generation.experiment_cell] = generation  # a later run of a cell wins
+    return found
+
+
+def build_grid(experiment: Experiment) -> Grid:
+    axes = experiment.axes or []
+    runs = runs_of(experiment)
+    cells: dict[str, GridCell] = {}
+    for planned in experiment.cells:
+        coords = tuple(planned["coords"])
+        key = cell_key(coords)
+        labels = [(axes[i]["label"], _value_label(axes[i], c)) for i, c in enumerate(coords)]
+        cells[key] = GridCell(key, coords, labels, runs.get(key))
+    x, y, z = [*axes, None, None, None][:3]
+    blocks = []
+    for zi in range(len(z["values"]) if z else 1):
+        block = Block(_value_label(z, zi) if z else "")
+        for yi in range(len(y["values"]) if y else 1):
+            row = Row(_value_label(y, yi) if y else "")
+            for xi in range(len(x["values"]) if x else 0):
+                coords = (xi, yi, zi)[: len(axes)]
+                found = cells.get(cell_key(coords))
+                if found is not None:
+                    row.cells.append(found)
+            block.rows.append(row)
+        blocks.append(block)
+    return Grid(
+        experiment=experiment,
+        columns=[_value_label(x, i) for i in range(len(x["values"]))] if x else [],
+        x_label=x["label"] if x else "",
+        y_label=y["label"] if y else "",
+        z_label=z["label"] if z else "",
+        blocks=blocks,
+        cells=cells,
+        counts=counts_of(experiment, runs.values()),
+        total_cost=_total_cost(runs.values()),
+    )
+
+
+def counts_of(experiment: Experiment, runs: Any) -> dict[str, int]:
+    statuses = [g.status for g in runs]
+    return {
+        "total": experiment.size,
+        "done": statuses.count(Status.COMPLETED),
+        "failed": statuses.count(Status.FAILED) + statuses.count(Status.CANCELLED),
+        "active": sum(1 for s in statuses if s in ACTIVE),
+    }
+
+
+def _total_cost(runs: Any) -> Decimal | None:
+    costs = [g.cost for g in runs if g.cost is not None]
+    return sum(costs, Decimal(0)) if costs else None
+
+
+def _value_label(axis: dict | None, index: int) -> str:
+    if axis is None:
+        return ""
+    labels = axis.get("value_labels") or []
+    if index < len(labels):
+        return str(labels[index])
+    values = axis.get("values") or []
+    return str(values[index]) if index < len(values) else "?"
+
+
+def differing_keys(experiment: Experiment) -> list[str]:
+    """The axis keys whose values differ between cells (all of them, unless an axis has a
+    single value): what "show differences only" keeps in each cell's labels."""
+    return [axis["key"] for axis in experiment.axes or [] if len(axis.get("values") or []) > 1]
+
+
+# -- live fragments ---------------------------------------------------------------------------
+def render_changes(
+    experiment_pk: int, shown: dict[str, tuple[int, str]], header_shown: str
+) -> tuple[str, dict[str, tuple[int, str]], str]:
+    """Out-of-band fragments for the cells whose run changed since `shown` ({cell key:
+    (generation id, status)}) and for the header when its state changed; with the new
+    state. An empty `shown` redraws every cell that has a run (a (re)connecting socket)."""
+    experiment = Experiment.objects.select_related("owner", "team").get(pk=experiment_pk)
+    states = dict(
+        (key, (pk, status))
+        for key, pk, status in experiment.generations.filter(deleted_at__isnull=True)
+        .order_by("created", "id")
+        .values_list("experiment_cell", "pk", "status")
+    )
+    changed = {key for key, state in states.items() if shown.get(key) != state}
+    parts = []
+    if changed:
+        runs = runs_of(experiment, changed)
+        axes = experiment.axes or []
+        for planned in experiment.cells:
+            key = cell_key(planned["coords"])
+            if key in runs:
+                labels = [
+                    (axes[i]["label"], _value_label(axes[i], c))
+                    for i, c in enumerate(planned["coords"])
+                ]
+                cell = GridCell(key, tuple(planned["coords"]), labels, runs[key])
+                parts.append(render_cell(experiment, cell, oob=True))
+    header = header_state(experiment, states)
+    if header != header_shown:
+        grid_counts = counts_of(experiment, [_Status(s) for _, s in states.values()])
+        parts.append(
+            render_to_string(
+                "experiments/grid.html#status",
+                {"experiment": experiment, "counts": grid_counts, "oob": True},
+            )
+        )
+    return "".join(parts), states, header
+
+
+class _Status:
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
+def header_state(experiment: Experiment, states: dict[str, tuple[int, str]]) -> str:
+    statuses = sorted(s for _, s in states.values())
+    return f"{experiment.status}|{experiment.status_note}|{experiment.next_cell}|{statuses}"
+
+
+def render_cell(experiment: Experiment, cell: GridCell, *, oob: bool = False) -> str:
+    return render_to_string(
+        "experiments/_cell.html", {"experiment": experiment, "cell": cell, "oob": oob}
+    )
