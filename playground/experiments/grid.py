@@ -20,7 +20,7 @@ from playground.jobs.models import ACTIVE, Generation, MediaAsset, Status
 class GridCell:
     key: str  # "2,0"
     coords: tuple[int, ...]
-    labels: list[tuple[str, str]]  # (axis label, value label), x first
+    labels: list[tuple[str, str, bool]]  # (axis label, value label, same in every cell)
     generation: Generation | None = None
 
     @property
@@ -75,8 +75,7 @@ def build_grid(experiment: Experiment) -> Grid:
     for planned in experiment.cells:
         coords = tuple(planned["coords"])
         key = cell_key(coords)
-        labels = [(axes[i]["label"], _value_label(axes[i], c)) for i, c in enumerate(coords)]
-        cells[key] = GridCell(key, coords, labels, runs.get(key))
+        cells[key] = GridCell(key, coords, labels_of(axes, coords), runs.get(key))
     x, y, z = [*axes, None, None, None][:3]
     blocks = []
     for zi in range(len(z["values"]) if z else 1):
@@ -118,6 +117,13 @@ def _total_cost(runs: Any) -> Decimal | None:
     return sum(costs, Decimal(0)) if costs else None
 
 
+def labels_of(axes: list[dict], coords: tuple[int, ...]) -> list[tuple[str, str, bool]]:
+    return [
+        (axes[i]["label"], _value_label(axes[i], c), len(axes[i].get("values") or []) < 2)
+        for i, c in enumerate(coords)
+    ]
+
+
 def _value_label(axis: dict | None, index: int) -> str:
     if axis is None:
         return ""
@@ -136,7 +142,11 @@ def differing_keys(experiment: Experiment) -> list[str]:
 
 # -- live fragments ---------------------------------------------------------------------------
 def render_changes(
-    experiment_pk: int, shown: dict[str, tuple[int, str]], header_shown: str
+    experiment_pk: int,
+    shown: dict[str, tuple[int, str]],
+    header_shown: str,
+    *,
+    can_edit: bool = False,
 ) -> tuple[str, dict[str, tuple[int, str]], str]:
     """Out-of-band fragments for the cells whose run changed since `shown` ({cell key:
     (generation id, status)}) and for the header when its state changed; with the new
@@ -156,21 +166,14 @@ def render_changes(
         for planned in experiment.cells:
             key = cell_key(planned["coords"])
             if key in runs:
-                labels = [
-                    (axes[i]["label"], _value_label(axes[i], c))
-                    for i, c in enumerate(planned["coords"])
-                ]
-                cell = GridCell(key, tuple(planned["coords"]), labels, runs[key])
+                coords = tuple(planned["coords"])
+                cell = GridCell(key, coords, labels_of(axes, coords), runs[key])
                 parts.append(render_cell(experiment, cell, oob=True))
     header = header_state(experiment, states)
     if header != header_shown:
-        grid_counts = counts_of(experiment, [_Status(s) for _, s in states.values()])
-        parts.append(
-            render_to_string(
-                "experiments/grid.html#status",
-                {"experiment": experiment, "counts": grid_counts, "oob": True},
-            )
-        )
+        counts = counts_of(experiment, [_Status(s) for _, s in states.values()])
+        context = {"experiment": experiment, "counts": counts, "oob": True, "can_edit": can_edit}
+        parts.append(render_to_string("experiments/grid.html#status", context))
     return "".join(parts), states, header
 
 

@@ -60,7 +60,7 @@ class ExperimentConsumer(AsyncWebsocketConsumer):
             return await self.close(code=NOT_ALLOWED)
         self.user = user
         try:
-            experiment = await database_sync_to_async(self.find)()
+            experiment, self.can_edit = await database_sync_to_async(self.find)()
         except Http404:
             log.info("refused a watcher of experiment %s: user %s", self.code, user.pk)
             return await self.close(code=NOT_ALLOWED)
@@ -73,10 +73,10 @@ class ExperimentConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self.send_update()  # after joining: nothing between the two is missed
 
-    def find(self) -> Any:
+    def find(self) -> tuple[Any, bool]:
         from playground.experiments.access import experiment_for
 
-        return experiment_for(self.user, self.code)[0]
+        return experiment_for(self.user, self.code)
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
@@ -103,7 +103,7 @@ class ExperimentConsumer(AsyncWebsocketConsumer):
         from playground.experiments.grid import render_changes
 
         html, self.shown, self.header = await database_sync_to_async(render_changes)(
-            self.experiment_pk, self.shown, self.header
+            self.experiment_pk, self.shown, self.header, can_edit=self.can_edit
         )
         if html:
             await self.send(text_data=html)
