@@ -60,7 +60,10 @@ def new(request: HttpRequest, endpoint_id: str) -> HttpResponse:
 def _plan_or_start(
     request: HttpRequest, endpoint: Endpoint, posted: dict[str, list[str]]
 ) -> HttpResponse:
-    spec = spec_from(request.POST)
+    try:
+        spec = spec_from(request.POST)
+    except PlanError as error:
+        return _form(request, endpoint, posted, problems={error.field: str(error)}, status=422)
     decoded = formgen.decode(endpoint.input_schema, _querydict(posted))
     # A field the experiment varies may be empty in the form (the prompt of a prompt list).
     varied = _varied_fields(spec)
@@ -100,12 +103,13 @@ def _plan_or_start(
 
 def spec_from(post: Any) -> dict[str, Any]:
     """The experiment's spec (plan.plan_experiment) from the form's `__` fields. Values
-    are passed as typed: a JSON list stays a list, anything else is the planner's text."""
+    are passed as typed: a JSON list stays a list, anything else is the planner's text.
+    Raises PlanError for seeds that are not numbers."""
     kind = post.get("__kind", "seeds")
     if kind == "seeds":
         seeds = post.get("__seeds", "").strip()
         if seeds:
-            return {"kind": "seeds", "seeds": _typed(seeds)}
+            return {"kind": "seeds", "seeds": _seeds(seeds)}
         return {"kind": "seeds", "count": parse_id(post.get("__count", "")) or 0}
     if kind == "prompts":
         matrix = post.get("__matrix", "").strip()
@@ -121,6 +125,17 @@ def spec_from(post: Any) -> dict[str, Any]:
         if field:
             axes.append({"field": field, "values": _typed(post.get(f"__{name}_values", ""))})
     return {"kind": "sweep", "axes": axes}
+
+
+def _seeds(text: str) -> list[int]:
+    """ "1, 42, 1234" (or a JSON list) as whole numbers; PlanError naming `seeds` else."""
+    items = _typed(text)
+    if isinstance(items, str):
+        items = [item.strip() for item in items.split(",") if item.strip()]
+    try:
+        return [int(str(item)) for item in items]
+    except ValueError:
+        raise PlanError("Seeds are whole numbers, separated by commas.", field="seeds") from None
 
 
 def _typed(text: str) -> Any:

@@ -231,3 +231,21 @@ def test_the_gallery_links_to_the_experiments(client_alice):
     page = client_alice.get(reverse("gallery:index")).content.decode()
 
     assert f'href="{reverse("experiments:index")}" data-experiments-filter' in page
+
+
+def test_a_list_of_seeds_runs_those_seeds(client_alice):
+    data = {**FORM, "__kind": "seeds", "__seeds": "7, 42", "__step": "start"}
+
+    client_alice.post(NEW, data)
+
+    experiment = Experiment.objects.get()
+    assert sorted(g.input["seed"] for g in experiment.generations.all()) == [7, 42]
+
+
+def test_seeds_that_are_not_numbers_are_refused_naming_the_field(client_alice):
+    data = {**FORM, "__kind": "seeds", "__seeds": "7, lucky", "__step": "plan"}
+
+    response = client_alice.post(NEW, data)
+
+    assert response.status_code == 422
+    assert 'data-problem-field="seeds"' in response.content.decode()
