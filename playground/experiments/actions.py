@@ -21,14 +21,16 @@ from playground.accounts.models import membership
 from playground.catalog.models import Endpoint
 from playground.experiments import live
 from playground.experiments.models import Experiment, ExperimentStatus, cell_key
-from playground.experiments.plan import Plan, plan_experiment
+from playground.experiments.plan import Plan, PlanError, plan_experiment
+from playground.gallery import actions as gallery
 from playground.jobs import actions as jobs
-from playground.jobs.models import ACTIVE, Generation, Mode
+from playground.jobs.models import ACTIVE, Generation, Mode, Visibility
 from playground.limits import counter
 from playground.limits.budgets import OverBudget, check_budgets
 from playground.limits.quotas import quota_for
 
 log = logging.getLogger(__name__)
+SHARED = (Visibility.LINK, Visibility.PUBLIC)
 
 
 def plan_for(*, endpoint: Endpoint, base_input: dict, spec: dict) -> Plan:
@@ -145,18 +147,19 @@ def _submit_window(experiment: Experiment, *, notify_after: bool) -> list[Genera
         if endpoint is None:  # gone from the catalog since planning: that cell stays empty
             log.warning("experiment %s: %s is gone", experiment.code, cell["endpoint_id"])
             continue
-        submitted.append(
-            jobs.submit_generation(
-                user=experiment.owner,
-                endpoint=endpoint,
-                input=cell["input"],
-                mode=Mode.QUEUE,
-                team=experiment.team,
-                experiment=experiment,
-                experiment_cell=cell_key(cell["coords"]),
-                notify_after=notify_after,
-            )
+        generation = jobs.submit_generation(
+            user=experiment.owner,
+            endpoint=endpoint,
+            input=cell["input"],
+            mode=Mode.QUEUE,
+            team=experiment.team,
+            experiment=experiment,
+            experiment_cell=cell_key(cell["coords"]),
+            notify_after=notify_after,
         )
+        if experiment.visibility in SHARED:  # a shared experiment's runs are shared with it
+            gallery.set_visibility(generation=generation, visibility=experiment.visibility)
+        submitted.append(generation)
     return submitted
 
 
@@ -227,3 +230,41 @@ def _set_status(experiment: Experiment, status: str) -> None:
     experiment.save(update_fields=["status", "status_note", "updated"])
     pk = experiment.pk
     transaction.on_commit(lambda: live.notify_experiment(pk))
+
+
+def set_experiment_visibility(
+    *, experiment: Experiment, visibility: str, actor: Any = None
+) -> None:
+    """Who may see it, as for a generation (gallery/actions.set_visibility): link and public
+    shares get a token, anything else revokes it. Its runs get the same visibility (a
+    shared grid shows their files through their own share links), and so do runs it
+    submits later."""
+    experiment.visibility = visibility
+    if visibility in SHARED:
+        experiment.share_token = experiment.share_token or gallery.new_share_token()
+    else:
+        experiment.share_token = None
+    with transaction.atomic():
+        experiment.save(update_fields=["visibility", "share_token", "updated"])
+        for generation in experiment.generations.filter(deleted_at__isnull=True):
+            gallery.set_visibility(generation=generation, visibility=visibility, actor=actor)
+
+
+def reset_experiment_link(*, experiment: Experiment) -> None:
+    """A new token: the old link stops working at once (its runs keep theirs)."""
+    experiment.share_token = gallery.new_share_token()
+    experiment.save(update_fields=["share_token", "updated"])
+
+
+def rerun_experiment(*, experiment: Experiment, user: Any, team: Any = None) -> Experiment:
+    """The same plan again, as a new experiment of `user` (who may only see the first)."""
+    if experiment.model is None:
+        raise PlanError("Its model is no longer in the catalog.", field="model")
+    return start_experiment(
+        user=user,
+        endpoint=experiment.model,
+        base_input=experiment.base_input,
+        spec=experiment.spec,
+        team=team,
+        title=experiment.title,
+    )

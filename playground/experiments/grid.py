@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from playground.experiments.models import Experiment, cell_key
 from playground.gallery.queries import annotate_card
@@ -22,10 +23,45 @@ class GridCell:
     coords: tuple[int, ...]
     labels: list[tuple[str, str, bool]]  # (axis label, value label, same in every cell)
     generation: Generation | None = None
+    shared: bool = False  # on a share link: links and files through the runs' own links
 
     @property
     def dom_id(self) -> str:
         return "cell-" + self.key.replace(",", "-")
+
+    @property
+    def media(self) -> dict[str, str]:
+        """Where the cell links to and its picture or sound: {"link", "image", "audio"}."""
+        generation = self.generation
+        if generation is None:
+            return {}
+        asset = getattr(generation, "first_asset", None)
+        if self.shared:
+            return _shared_media(generation, asset)
+        found = {"link": generation.get_absolute_url()}
+        if asset is not None:
+            picture = asset.thumbnail or (asset.file if asset.kind == "image" else None)
+            found["image"] = picture.url if picture else ""
+            found["audio"] = asset.file.url if asset.kind == "audio" else ""
+        return found
+
+
+def _shared_media(generation: Generation, asset: MediaAsset | None) -> dict[str, str]:
+    token = generation.share_token
+    if not token:  # made private on its own since: shown as a bare cell
+        return {"link": ""}
+    found = {"link": reverse("gallery:share", args=[token])}
+    if asset is not None:
+        picture = asset.thumbnail or (asset.file if asset.kind == "image" else None)
+        if picture:
+            found["image"] = reverse("gallery:share_file", args=[token, _name(picture.name)])
+        if asset.kind == "audio":
+            found["audio"] = reverse("gallery:share_file", args=[token, _name(asset.file.name)])
+    return found
+
+
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 @dataclass
@@ -68,14 +104,14 @@ def runs_of(experiment: Experiment, keys: set[str] | None = None) -> dict[str, G
     return found
 
 
-def build_grid(experiment: Experiment) -> Grid:
+def build_grid(experiment: Experiment, *, shared: bool = False) -> Grid:
     axes = experiment.axes or []
     runs = runs_of(experiment)
     cells: dict[str, GridCell] = {}
     for planned in experiment.cells:
         coords = tuple(planned["coords"])
         key = cell_key(coords)
-        cells[key] = GridCell(key, coords, labels_of(axes, coords), runs.get(key))
+        cells[key] = GridCell(key, coords, labels_of(axes, coords), runs.get(key), shared)
     x, y, z = [*axes, None, None, None][:3]
     blocks = []
     for zi in range(len(z["values"]) if z else 1):

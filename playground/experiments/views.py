@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from playground.accounts.models import Team, membership
@@ -19,13 +20,16 @@ from playground.catalog.models import Endpoint
 from playground.catalog.templatetags.binding import bind, defaults_of
 from playground.catalog.views.model import _endpoint_or_404, form_for
 from playground.experiments import actions
-from playground.experiments.access import EDIT, experiment_for
+from playground.experiments.access import EDIT, experiment_for, experiment_for_token
 from playground.experiments.estimate import estimate_plan
 from playground.experiments.grid import build_grid, differing_keys
 from playground.experiments.models import Experiment
 from playground.experiments.plan import PlanError, needs_confirmation
 from playground.gallery import reuse
+from playground.gallery.detail import absolute
+from playground.jobs.models import Visibility
 from playground.lib.params import parse_id
+from playground.lib.refusals import refuse
 from playground.limits.budgets import OverBudget
 
 KINDS = (
@@ -264,8 +268,67 @@ def grid(request: HttpRequest, code: str) -> HttpResponse:
         "experiment": experiment,
         "can_edit": editable,
         "differing": differing_keys(experiment),
+        "visibilities": Visibility.choices,
+        "share_url": _share_url(request, experiment),
+        "run_teams": teams_with_right(request.user, "run"),
     }
     return render(request, "experiments/grid.html", context)
+
+
+@require_GET
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    """The read-only grid behind a link or public share; 404 once revoked."""
+    experiment = experiment_for_token(token)
+    context = {
+        "grid": build_grid(experiment, shared=True),
+        "experiment": experiment,
+        "shared": True,
+        "differing": differing_keys(experiment),
+    }
+    response = render(request, "experiments/grid.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
+    return response
+
+
+def _share_url(request: HttpRequest, experiment: Experiment) -> str:
+    if not experiment.share_token:
+        return ""
+    return absolute(request, reverse("experiments:shared", args=[experiment.share_token]))
+
+
+@login_required
+@require_POST
+def visibility(request: HttpRequest, code: str) -> HttpResponse:
+    """Who may see it (its runs follow); `reset=1` makes a new link."""
+    experiment, _ = experiment_for(request.user, code, EDIT)
+    if request.POST.get("reset") == "1" and experiment.share_token:
+        actions.reset_experiment_link(experiment=experiment)
+        return redirect(experiment)
+    wanted = request.POST.get("visibility", "")
+    if wanted not in Visibility.values:
+        return refuse(request, "Choose private, team, link or public.", status=400)
+    if wanted == Visibility.TEAM and not experiment.team_id:
+        return refuse(request, "Only an experiment posted to a team can be shared with it.",
+                      status=400)  # fmt: skip
+    actions.set_experiment_visibility(experiment=experiment, visibility=wanted, actor=request.user)
+    return redirect(experiment)
+
+
+@login_required
+@require_POST
+def rerun(request: HttpRequest, code: str) -> HttpResponse:
+    """The same experiment again, as a new one of this person (anyone who may see it)."""
+    experiment, _ = experiment_for(request.user, code)
+    team, refusal = _team(request)
+    if refusal:
+        return refuse(request, refusal, status=403)
+    try:
+        again = actions.rerun_experiment(experiment=experiment, user=request.user, team=team)
+    except PlanError as error:
+        return refuse(request, str(error), status=422)
+    except OverBudget as over:
+        return refuse(request, str(over), status=402)
+    return redirect(again)
 
 
 def _control(action: Any) -> Any:
