@@ -76,22 +76,29 @@
         focusCell(target);
       }
     });
-    // Enter on a focused cell opens its generation (the link inside is the focus target).
-    var first = grid.querySelector("[data-cell]");
-    grid.querySelectorAll("[data-cell]").forEach(function (cell) {
-      cell.tabIndex = cell === first ? 0 : -1;
-    });
+    // Enter on a focused cell opens its generation.
     grid.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;
       var cell = event.target.closest("[data-cell]");
-      var link = cell && event.target === cell && cell.querySelector("[data-cell-link]");
+      var link = cell && event.target === cell && cell.querySelector("[data-cell-link][href]");
       if (link) link.click();
     });
-    // Live swaps replace cells: keep them reachable by keyboard.
-    document.body.addEventListener("htmx:oobAfterSwap", function (event) {
-      var cell = event.detail && event.detail.target;
-      if (cell && cell.matches && cell.matches("[data-cell]") && cell.tabIndex !== 0) cell.tabIndex = -1;
+    // One cell is in the Tab order (a roving tabindex); live swaps replace cells with
+    // ones rendered at tabindex -1, so the entry point is set again after each.
+    keepOneTabStop(grid);
+    document.body.addEventListener("htmx:oobAfterSwap", function () {
+      keepOneTabStop(grid);
     });
+    document.body.addEventListener("htmx:wsAfterMessage", function () {
+      keepOneTabStop(grid);
+    });
+  }
+
+  function keepOneTabStop(grid) {
+    if (grid.querySelector('[data-cell][tabindex="0"]')) return;
+    var current = document.activeElement && document.activeElement.closest("[data-cell]");
+    var cell = current && grid.contains(current) ? current : grid.querySelector("[data-cell]");
+    if (cell) cell.tabIndex = 0;
   }
 
   function findCell(grid, coords) {
