@@ -249,3 +249,30 @@ def test_seeds_that_are_not_numbers_are_refused_naming_the_field(client_alice):
 
     assert response.status_code == 422
     assert 'data-problem-field="seeds"' in response.content.decode()
+
+
+def test_a_runs_page_links_to_its_experiment(client_alice, alice, flux_dev):
+    experiment = start(alice, flux_dev, spec={"kind": "seeds", "count": 1})
+    generation = experiment.generations.get()
+
+    page = client_alice.get(generation.get_absolute_url()).content.decode()
+
+    assert f'href="{grid_url(experiment)}" data-experiment' in page
+
+
+def test_the_grid_costs_the_same_queries_whatever_its_size(client_alice, alice, flux_dev):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = start(alice, flux_dev, spec={"kind": "seeds", "count": 2})
+    large = start(alice, flux_dev, spec={"kind": "seeds", "count": 12})
+    for experiment in (small, large):
+        for generation in experiment.generations.all():
+            finish(generation)
+
+    with CaptureQueriesContext(connection) as few:
+        client_alice.get(grid_url(small))
+    with CaptureQueriesContext(connection) as many:
+        client_alice.get(grid_url(large))
+
+    assert len(many) == len(few)
