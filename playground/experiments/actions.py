@@ -19,6 +19,7 @@ from django.db import transaction
 
 from playground.accounts.models import membership
 from playground.catalog.models import Endpoint
+from playground.catalog.views.model import default_mode
 from playground.experiments import live
 from playground.experiments.models import Experiment, ExperimentStatus, cell_key
 from playground.experiments.plan import Plan, PlanError, plan_experiment
@@ -151,7 +152,8 @@ def _submit_window(experiment: Experiment, *, notify_after: bool) -> list[Genera
             user=experiment.owner,
             endpoint=endpoint,
             input=cell["input"],
-            mode=Mode.QUEUE,
+            # The queue where the model has one: runs are followed to their end, not held.
+            mode=Mode.QUEUE if Mode.QUEUE in endpoint.modes else default_mode(endpoint),
             team=experiment.team,
             experiment=experiment,
             experiment_cell=cell_key(cell["coords"]),

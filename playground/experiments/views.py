@@ -198,9 +198,16 @@ def _form(
     status: int = 200,
 ) -> HttpResponse:
     post = request.POST if request.method == "POST" else QueryDict()
+    errors = dict(errors or {})
+    inline: dict[str, str] = {}
+    for field, message in (problems or {}).items():
+        if field in (endpoint.input_schema or {}).get("properties", {}):
+            errors.setdefault(field, []).append(message)  # shown on the form's own field
+        inline[_input_for(field)] = message
     context = {
         "endpoint": endpoint,
-        "form": bind(form_for(endpoint), values, errors or {}),
+        "form": bind(form_for(endpoint), values, errors),
+        "inline": inline,
         "prefill": prefill,
         "kinds": KINDS,
         "kind": post.get("__kind", "seeds"),
@@ -214,6 +221,17 @@ def _form(
         "has_errors": bool(errors),
     }
     return render(request, "experiments/new.html", context, status=status)
+
+
+def _input_for(field: str) -> str:
+    """The experiment input a PlanError's field names ("axes.1.values" -> "__y_values",
+    "count" -> "__count"), to show its message under it; the field itself otherwise."""
+    parts = field.split(".")
+    if parts[0] == "axes" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < 3:
+        return f"__{AXES[int(parts[1])]}_{parts[2] if len(parts) > 2 else 'values'}"
+    if parts[0] in ("count", "seeds", "prompts", "matrix", "models", "kind", "title"):
+        return f"__{parts[0]}"
+    return field
 
 
 def _sweepable(endpoint: Endpoint) -> list[tuple[str, str]]:

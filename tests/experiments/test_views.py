@@ -93,13 +93,13 @@ def test_a_large_experiment_needs_the_box_ticked(client_alice, settings):
     assert started.status_code == 302
 
 
-def test_a_bad_sweep_comes_back_with_the_field_named_not_a_500(client_alice):
+def test_a_bad_sweep_comes_back_with_the_message_under_its_input_not_a_500(client_alice):
     data = {**FORM, **SWEEP_POST, "__x_values": "", "__step": "plan"}
 
     response = client_alice.post(NEW, data)
 
     assert response.status_code == 422
-    assert "data-problem-field=" in response.content.decode()
+    assert 'data-inline-problem="__x_values"' in response.content.decode()
 
 
 def test_a_missing_required_field_is_shown_on_the_form(client_alice):
@@ -248,7 +248,7 @@ def test_seeds_that_are_not_numbers_are_refused_naming_the_field(client_alice):
     response = client_alice.post(NEW, data)
 
     assert response.status_code == 422
-    assert 'data-problem-field="seeds"' in response.content.decode()
+    assert 'data-inline-problem="__seeds"' in response.content.decode()
 
 
 def test_a_runs_page_links_to_its_experiment(client_alice, alice, flux_dev):
@@ -276,3 +276,18 @@ def test_the_grid_costs_the_same_queries_whatever_its_size(client_alice, alice, 
         client_alice.get(grid_url(large))
 
     assert len(many) == len(few)
+
+
+def test_a_plan_error_on_an_input_field_is_shown_on_that_field(client_alice, monkeypatch):
+    from playground.experiments import actions
+    from playground.experiments.plan import PlanError
+
+    def refuse(**kwargs):
+        raise PlanError("Guidance scale goes up to 20.", field="guidance_scale")
+
+    monkeypatch.setattr(actions, "plan_for", refuse)
+    response = client_alice.post(NEW, {**FORM, **SWEEP_POST, "__step": "plan"})
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'data-error-for="guidance_scale"><li>Guidance scale goes up to 20.</li>' in page
