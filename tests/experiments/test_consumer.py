@@ -95,3 +95,22 @@ async def test_pausing_redraws_the_header(experiment, alice):
     assert "Paused" in update
     assert "data-resume" in update
     await communicator.disconnect()
+
+
+async def test_a_member_removed_from_the_team_stops_getting_the_grid(experiment, alice, bob):
+    from playground.accounts import actions as team_actions
+    from playground.accounts.models import Membership
+
+    communicator, connected, _ = await connect(experiment, bob)
+    assert connected
+    await communicator.receive_from()
+
+    def remove() -> None:
+        actor = Membership.objects.get(user=alice)
+        target = Membership.objects.get(user=bob)
+        team_actions.remove_member(actor=actor, target=target)
+
+    await sync_to_async(remove)()
+
+    output = await communicator.receive_output(timeout=5)
+    assert output == {"type": "websocket.close", "code": NOT_ALLOWED}

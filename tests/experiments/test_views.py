@@ -291,3 +291,15 @@ def test_a_plan_error_on_an_input_field_is_shown_on_that_field(client_alice, mon
     page = response.content.decode()
     assert response.status_code == 422
     assert 'data-error-for="guidance_scale"><li>Guidance scale goes up to 20.</li>' in page
+
+
+def test_change_it_goes_back_to_the_form_with_everything_kept(client_alice):
+    data = {**FORM, **SWEEP_POST, "__step": ["start", "edit"]}
+
+    response = client_alice.post(NEW, data)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="__x_values" value="[2.5, 3.5, 5]"' in page
+    assert '<option value="num_inference_steps" selected>' in page
+    assert not Experiment.objects.exists()
