@@ -17,11 +17,27 @@ from playground.gallery.queries import annotate_card
 from playground.jobs.models import ACTIVE, Generation, MediaAsset, Status
 
 
+@dataclass(frozen=True)
+class Label:
+    """A value's label, and the words of it that differ from the axis's other values ("red"
+    of "a red fox, snow" beside "a blue fox, snow"): "Show differences only" shows those."""
+
+    full: str
+    short: str
+
+    def __str__(self) -> str:
+        return self.full
+
+    @property
+    def shortened(self) -> bool:
+        return self.short != self.full
+
+
 @dataclass
 class GridCell:
     key: str  # "2,0"
     coords: tuple[int, ...]
-    labels: list[tuple[str, str, bool]]  # (axis label, value label, same in every cell)
+    labels: list[tuple[str, Label, bool]]  # (axis label, value label, same in every cell)
     generation: Generation | None = None
     shared: bool = False  # on a share link: links and files through the runs' own links
 
@@ -66,20 +82,20 @@ def _name(path: str) -> str:
 
 @dataclass
 class Row:
-    label: str
+    label: Label | None
     cells: list[GridCell] = field(default_factory=list)
 
 
 @dataclass
 class Block:
-    title: str  # the z axis value ("" without a third axis)
+    title: Label | None  # the z axis value (None without a third axis)
     rows: list[Row] = field(default_factory=list)
 
 
 @dataclass
 class Grid:
     experiment: Experiment
-    columns: list[str]  # x value labels
+    columns: list[Label]  # x value labels
     x_label: str
     y_label: str
     z_label: str
@@ -106,28 +122,31 @@ def runs_of(experiment: Experiment, keys: set[str] | None = None) -> dict[str, G
 
 def build_grid(experiment: Experiment, *, shared: bool = False) -> Grid:
     axes = experiment.axes or []
+    names = [axis_labels(axis) for axis in axes]
     runs = runs_of(experiment)
     cells: dict[str, GridCell] = {}
     for planned in experiment.cells:
         coords = tuple(planned["coords"])
         key = cell_key(coords)
-        cells[key] = GridCell(key, coords, labels_of(axes, coords), runs.get(key), shared)
-    x, y, z = [*axes, None, None, None][:3]
+        labels = labels_of(axes, coords, names)
+        cells[key] = GridCell(key, coords, labels, runs.get(key), shared)
+    xs, ys, zs = [*names, None, None, None][:3]
     blocks = []
-    for zi in range(len(z["values"]) if z else 1):
-        block = Block(_value_label(z, zi) if z else "")
-        for yi in range(len(y["values"]) if y else 1):
-            row = Row(_value_label(y, yi) if y else "")
-            for xi in range(len(x["values"]) if x else 0):
+    for zi, z_label in enumerate(zs or [None]):
+        block = Block(z_label)
+        for yi, y_label in enumerate(ys or [None]):
+            row = Row(y_label)
+            for xi in range(len(xs or [])):
                 coords = (xi, yi, zi)[: len(axes)]
                 found = cells.get(cell_key(coords))
                 if found is not None:
                     row.cells.append(found)
             block.rows.append(row)
         blocks.append(block)
+    x, y, z = [*axes, None, None, None][:3]
     return Grid(
         experiment=experiment,
-        columns=[_value_label(x, i) for i in range(len(x["values"]))] if x else [],
+        columns=xs or [],
         x_label=x["label"] if x else "",
         y_label=y["label"] if y else "",
         z_label=z["label"] if z else "",
@@ -153,11 +172,44 @@ def _total_cost(runs: Any) -> Decimal | None:
     return sum(costs, Decimal(0)) if costs else None
 
 
-def labels_of(axes: list[dict], coords: tuple[int, ...]) -> list[tuple[str, str, bool]]:
+def labels_of(
+    axes: list[dict], coords: tuple[int, ...], names: list[list[Label]] | None = None
+) -> list[tuple[str, Label, bool]]:
+    names = names or [axis_labels(axis) for axis in axes]
+    return [(axes[i]["label"], _nth(names[i], c), len(names[i]) < 2) for i, c in enumerate(coords)]
+
+
+def _nth(labels: list[Label], index: int) -> Label:
+    return labels[index] if index < len(labels) else Label("?", "?")
+
+
+def axis_labels(axis: dict) -> list[Label]:
+    """Each value's label, with what differs from the others: the words all of them
+    start or end with are left out (worked out on the full values when they are text,
+    since labels of long prompts are cut short)."""
+    fulls = [_value_label(axis, i) for i in range(len(axis.get("values") or []))]
+    values = axis.get("values") or []
+    texts = values if all(isinstance(v, str) for v in values) else fulls
+    words = [str(text).split() for text in texts]
+    if len(words) < 2:
+        return [Label(full, full) for full in fulls]
+    head = _common(words)
+    tail = _common([list(reversed(w[head:])) for w in words])
+    shorts = [" ".join(w[head : len(w) - tail]) or "(same)" for w in words]
     return [
-        (axes[i]["label"], _value_label(axes[i], c), len(axes[i].get("values") or []) < 2)
-        for i, c in enumerate(coords)
+        Label(full, short if head or tail else full)
+        for full, short in zip(fulls, shorts, strict=True)
     ]
+
+
+def _common(lists: list[list[str]]) -> int:
+    """How many leading items every list shares."""
+    count = 0
+    for items in zip(*lists, strict=False):
+        if len(set(items)) != 1:
+            break
+        count += 1
+    return count
 
 
 def _value_label(axis: dict | None, index: int) -> str:

@@ -133,7 +133,7 @@ def test_the_grid_shows_the_axis_labels_and_a_cell_per_run(client_alice, alice, 
     page = response.content.decode()
     assert response.status_code == 200
     for label in ("2.5", "3.5", "5", "4", "8"):
-        assert f">{label}</div>" in page
+        assert f'<span class="xg-full">{label}</span></div>' in page
     assert page.count("data-cell ") == 6
     assert f'ws-connect="/ws/experiments/{experiment.code}/"' in page
 
@@ -303,3 +303,16 @@ def test_change_it_goes_back_to_the_form_with_everything_kept(client_alice):
     assert 'name="__x_values" value="[2.5, 3.5, 5]"' in page
     assert '<option value="num_inference_steps" selected>' in page
     assert not Experiment.objects.exists()
+
+
+def test_the_grid_carries_the_short_labels_for_show_differences_only(client_alice, alice, flux_dev):
+    spec = {"kind": "sweep", "axes": [{"field": "prompt", "values": ["a red fox", "a blue fox"]}]}
+    experiment = start(alice, flux_dev, spec=spec)
+
+    page = client_alice.get(grid_url(experiment)).content.decode()
+
+    assert (
+        '<span class="xg-full xg-full--long">a red fox</span><span class="xg-short">red</span>'
+        in page
+    )
+    assert "data-diff-only" in page
