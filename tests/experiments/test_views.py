@@ -316,3 +316,12 @@ def test_the_grid_carries_the_short_labels_for_show_differences_only(client_alic
         in page
     )
     assert "data-diff-only" in page
+
+
+def test_staff_list_experiments_in_the_admin(client, django_user_model, alice, flux_dev):
+    start(alice, flux_dev, spec={"kind": "seeds", "count": 1}, title="Seeds of alice")
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw-r-12345"))
+
+    response = client.get("/admin/experiments/experiment/")
+
+    assert "Seeds of alice" in response.content.decode()
