@@ -49,7 +49,10 @@ def plan_experiment(
 ) -> Plan:
     kind = spec.get("kind") if isinstance(spec, dict) else None
     if kind == "seeds":
-        seeds = spec.get("seeds") or list(range(1, int(spec.get("count") or 0) + 1))
+        count = int(spec.get("count") or 0)
+        if count > settings.EXPERIMENT_MAX_RUNS:
+            raise PlanError(f"At most {settings.EXPERIMENT_MAX_RUNS} runs.", field="count")
+        seeds = spec.get("seeds") or list(range(1, count + 1))
         axes = [Axis("seed", "Seed", tuple(seeds), tuple(str(s) for s in seeds))]
     elif kind == "sweep":
         axes = []

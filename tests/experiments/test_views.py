@@ -325,3 +325,22 @@ def test_staff_list_experiments_in_the_admin(client, django_user_model, alice, f
     response = client.get("/admin/experiments/experiment/")
 
     assert "Seeds of alice" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"__kind": "teleport"},
+        {"__kind": "seeds", "__count": "many"},
+        {"__kind": "seeds", "__count": "99999999"},
+        {"__kind": "sweep"},
+        {"__kind": "sweep", "__x_field": "guidance_scale", "__x_values": "[1, "},
+        {"__kind": "prompts", "__prompts": ""},
+        {"__kind": "seeds", "__count": "2", "__team": "not-a-team"},
+    ],
+)
+def test_junk_gets_a_clear_422_never_a_500(client_alice, junk):
+    response = client_alice.post(NEW, {**FORM, **junk, "__step": "start"})
+
+    assert response.status_code == 422
+    assert not Experiment.objects.exists()
