@@ -36,6 +36,7 @@ def test_a_3x3_sweep_fills_its_grid_live_and_a_cell_opens(signed_in):
     page.fill("input[name=__x_values]", "[2, 3.5, 5]")
     page.select_option("select[name=__y_field]", "num_inference_steps")
     page.fill("input[name=__y_values]", "[2, 3, 4]")
+    page.screenshot(path="test-artifacts/experiment-form.png", full_page=True)
     page.locator("[data-plan]").click()
 
     page.locator("h1", has_text="Start 9 runs?").wait_for()
@@ -59,6 +60,7 @@ def test_a_3x3_sweep_fills_its_grid_live_and_a_cell_opens(signed_in):
     )
     assert size.strip() == "320px"
 
+    page.screenshot(path="test-artifacts/experiment-grid.png", full_page=True)
     page.locator('[data-coords="0,0"]').focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowDown")
