@@ -306,8 +306,22 @@ def test_change_it_goes_back_to_the_form_with_everything_kept(client_alice):
 
 
 def test_the_grid_carries_the_short_labels_for_show_differences_only(client_alice, alice, flux_dev):
-    spec = {"kind": "sweep", "axes": [{"field": "prompt", "values": ["a red fox", "a blue fox"]}]}
-    experiment = start(alice, flux_dev, spec=spec)
+    # Stored as a prompt list plans it (axes and cells), without depending on the planner.
+    prompts = ["a red fox", "a blue fox"]
+    experiment = Experiment.objects.create(
+        owner=alice,
+        model=flux_dev,
+        endpoint_id=flux_dev.endpoint_id,
+        kind="prompts",
+        spec={"kind": "prompts", "prompts": prompts},
+        axes=[{"key": "prompt", "label": "Prompt", "values": prompts, "value_labels": prompts}],
+        cells=[
+            {"coords": [i], "endpoint_id": flux_dev.endpoint_id, "input": {"prompt": p}}
+            for i, p in enumerate(prompts)
+        ],
+        next_cell=2,
+        status=ExperimentStatus.FINISHED,
+    )
 
     page = client_alice.get(grid_url(experiment)).content.decode()
 
