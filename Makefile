@@ -80,6 +80,7 @@ bench: test-deps
 	-$(PY) bench/usage.py  # needs Postgres (BENCH_PG_URL); skipped if it fails
 	$(PY) bench/realtime.py
 	$(PY) bench/gateway.py
+	$(PY) bench/experiments.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import path
 
+from playground.experiments.live import ExperimentConsumer
 from playground.gateway.realtime import relay_application
 from playground.jobs.consumers import GenerationConsumer
 from playground.jobs.live import RunsConsumer
@@ -13,6 +14,7 @@ from playground.realtime.consumers import RealtimeConsumer
 websocket_urlpatterns: list = [
     path("ws/generations/<uuid:code>/", GenerationConsumer.as_asgi()),
     path("ws/runs/", RunsConsumer.as_asgi()),
+    path("ws/experiments/<uuid:code>/", ExperimentConsumer.as_asgi()),
     path("ws/realtime/<path:endpoint_id>/", RealtimeConsumer.as_asgi()),
 ]
 

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "playground.activity",
     "playground.limits",
     "playground.demo",
+    "playground.experiments",
     "axes",
 ]
 
@@ -363,6 +364,10 @@ RUNNER_EMBEDDED = envbool("RUNNER_EMBEDDED", True)
 # Runs one person may have waiting or running at once (0: no limit); more are refused with
 # a message until some finish.
 RUNS_IN_FLIGHT_PER_USER = envint("RUNS_IN_FLIGHT_PER_USER", 50)
+# Experiments (seeds, prompts, sweeps, models): the most runs one may plan, and above how
+# many runs the person is asked to confirm before it starts.
+EXPERIMENT_MAX_RUNS = envint("EXPERIMENT_MAX_RUNS", 200)
+EXPERIMENT_CONFIRM_ABOVE = envint("EXPERIMENT_CONFIRM_ABOVE", 24)
 # Generations one runner process tracks at once.
 RUNNER_CAPACITY = envint("RUNNER_CAPACITY", 5000)
 # How often a runner looks for work when nobody wakes it (seconds).

@@ -12,6 +12,7 @@ urlpatterns = [
     path("teams/", include("playground.accounts.team_urls")),
     path("", include("playground.activity.urls")),
     path("", include("playground.jobs.urls")),
+    path("", include("playground.experiments.urls")),
     path("", include("playground.realtime.urls")),
     path("", include("playground.gateway.urls")),
     path("", include("playground.usage.urls")),

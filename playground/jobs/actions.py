@@ -54,12 +54,23 @@ def check_runs_in_flight(user: Any) -> None:
 
 
 def submit_generation(
-    *, user: Any, endpoint: Endpoint, input: dict, mode: str = Mode.QUEUE, team: Any = None
+    *,
+    user: Any,
+    endpoint: Endpoint,
+    input: dict,
+    mode: str = Mode.QUEUE,
+    team: Any = None,
+    experiment: Any = None,
+    experiment_cell: str = "",
+    notify_after: bool = True,
 ):
     """A PENDING generation; a runner picks it up at once (woken after the commit). With a
     team (the caller checked the right to run for it) it is posted there and uses its key.
     A model that takes a seed always gets one (random when none is given), so the
-    generation stores the seed that made it."""
+    generation stores the seed that made it. An experiment's runs name it and their cell.
+
+    notify_after=False: the caller wakes runners itself (the runner's writer thread, which
+    must not touch the loop-bound channel layer; runners also find new rows by polling)."""
     input = with_seed(endpoint.input_schema, input)
     with transaction.atomic():
         generation = Generation.objects.create(
@@ -70,12 +81,15 @@ def submit_generation(
             mode=mode,
             team=team,
             visibility=Visibility.TEAM if team else Visibility.PRIVATE,
+            experiment=experiment,
+            experiment_cell=experiment_cell,
         )
         record_event(generation=generation, kind=EventKind.STATUS, payload={"status": "pending"})
         if team is not None:
             _record_team_run(generation)
-    transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))
-    transaction.on_commit(lambda: live.notify_owner(generation))
+    if notify_after:
+        transaction.on_commit(lambda: wake_runners({"generation": str(generation.code)}))
+        transaction.on_commit(lambda: live.notify_owner(generation))
     return generation
 
 
@@ -149,7 +163,26 @@ def update_generation(
         transaction.on_commit(lambda: notify(generation, change_message(generation, created)))
         if "status" in fields:
             transaction.on_commit(lambda: live.notify_owner(generation))
+    if "status" in fields and generation.experiment_id:
+        _experiment_changed(generation, notify_after=notify_after)
     return created
+
+
+def _experiment_changed(generation: Generation, *, notify_after: bool) -> None:
+    """An experiment's run changed status: after the commit its grid hears of it, and
+    once it ended the experiment submits its next cells (experiments/actions.advance),
+    with no browser open. The runner (notify_after=False) tells the grid from its loop."""
+    from playground.experiments import actions as experiments
+    from playground.experiments import live as grid
+
+    experiment_id = generation.experiment_id
+    if not generation.is_active:  # first, so the grid's news shows the cells it submits
+        transaction.on_commit(
+            lambda: experiments.advance(experiment_id=experiment_id, notify_after=notify_after),
+            robust=True,
+        )
+    if notify_after:
+        transaction.on_commit(lambda: grid.notify_experiment(experiment_id), robust=True)
 
 
 def record_partial(

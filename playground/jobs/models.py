@@ -114,6 +114,18 @@ class Generation(models.Model):
     # the source of Postgres' full-text index.
     search_text = models.TextField(blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)  # soft delete, undoable
+    # --- experiments ---
+    # The experiment that planned this run, and its cell there ("x,y,z" indexes into the
+    # axes). SET_NULL: deleting an experiment keeps its runs, which were paid for and are
+    # ordinary generations (gallery, reuse, compare).
+    experiment = models.ForeignKey(
+        "experiments.Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="generations",
+    )
+    experiment_cell = models.CharField(max_length=40, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from playground.accounts.credentials import NoFalKey, resolve_fal_key
+from playground.experiments.live import group_of, notify_group_async
 from playground.fal.config import client_from_settings
 from playground.fal.errors import (
     FalConnectionError,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 SUBMITS_AT_ONCE = 32
 CANCEL_CHECK_SECONDS = 2.0
 DEMO_PURGE_SECONDS = 300.0  # demo mode: how often expired visitors' runs are deleted
+EXPERIMENT_NUDGE_SECONDS = 5.0  # how often waiting experiments are advanced
 PARTIAL_KEEP_CHARS = 200_000
 STEP = re.compile(r"\bstep\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
 
@@ -84,6 +86,7 @@ class Runner:
         renewer = asyncio.create_task(self._renew_forever())
         cancel_watch = asyncio.create_task(self._watch_cancels())
         demo_purge = asyncio.create_task(self._purge_demo_runs())
+        experiments = asyncio.create_task(self._advance_experiments())
         log.info("runner %s started", self.name)
         try:
             while not stop.is_set():
@@ -100,6 +103,7 @@ class Runner:
             renewer.cancel()
             cancel_watch.cancel()
             demo_purge.cancel()
+            experiments.cancel()
             await self._release_all()
             for client in self.clients.values():
                 await client.aclose()
@@ -239,6 +243,28 @@ class Runner:
                 if purged.generations:
                     log.info("runner %s: purged %d demo run(s)", self.name, purged.generations)
             await asyncio.sleep(DEMO_PURGE_SECONDS)
+
+    async def _advance_experiments(self) -> None:
+        """Experiments submit their next cells as their runs end (experiments/actions.py);
+        this nudge covers the rest: one that waited on a rate limit with nothing in flight,
+        or whose process stopped between a run's end and the next submit. Every runner
+        does it; it is idempotent (the experiment's row is locked while it advances)."""
+        from playground.experiments.actions import advance_waiting
+
+        def advance_and_name() -> list[str | None]:
+            return [group_of(pk) for pk in advance_waiting(notify_after=False)]
+
+        while True:
+            await asyncio.sleep(EXPERIMENT_NUDGE_SECONDS)
+            try:
+                groups = await self.writer.run(advance_and_name)
+            except Exception:  # a database hiccup: the next round tries again
+                log.warning("runner %s: could not advance experiments", self.name, exc_info=True)
+                continue
+            for group in groups:
+                await notify_group_async(group)
+            if groups:
+                self.wake()
 
     async def _release_all(self) -> None:
         for task in list(self.tasks.values()):
@@ -560,12 +586,18 @@ class Tracker:
             if created:
                 self.next_seq = created[-1].seq + 1
                 self.retry_shown = created[-1].kind == EventKind.RETRY
-            return message
+            # An experiment's run: its grid follows (and, once the run ended, the
+            # experiment has submitted its next cells after the commit: actions.py).
+            grid = group_of(self.generation.experiment_id) if "status" in kwargs else None
+            return message, grid
 
-        message = await self.runner.writer.run(write_and_render)
+        message, grid = await self.runner.writer.run(write_and_render)
         await actions.notify_async(self.generation, message)
         if "status" in kwargs:  # the owner's lists of runs follow (jobs/live.py)
             await live.notify_owner_async(self.generation)
+        if grid:
+            await notify_group_async(grid)
+            self.runner.wake()  # claim the cells just submitted now, not at the next poll
 
 
 def webhook_url() -> str | None:
