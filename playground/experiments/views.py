@@ -21,10 +21,12 @@ from playground.catalog.templatetags.binding import bind, defaults_of
 from playground.catalog.views.model import _endpoint_or_404, form_for
 from playground.experiments import actions
 from playground.experiments.access import EDIT, experiment_for, experiment_for_token
+from playground.experiments.download import export_response
 from playground.experiments.estimate import estimate_plan
 from playground.experiments.grid import build_grid, differing_keys
 from playground.experiments.models import Experiment
 from playground.experiments.plan import PlanError, needs_confirmation
+from playground.experiments.sheet import SheetTooLarge
 from playground.gallery import reuse
 from playground.gallery.detail import absolute
 from playground.jobs.models import Visibility
@@ -80,7 +82,7 @@ def _plan_or_start(
     try:
         plan = actions.plan_for(endpoint=endpoint, base_input=decoded.input, spec=spec)
     except PlanError as error:
-        return _form(request, endpoint, posted, problems={error.field or "kind": str(error)},
+        return _form(request, endpoint, posted, problems={_problem_key(error, spec): str(error)},
                      status=422)  # fmt: skip
     big = needs_confirmation(plan)
     confirmed = request.POST.get("__step") == "start" and (
@@ -225,6 +227,16 @@ def _form(
     return render(request, "experiments/new.html", context, status=status)
 
 
+def _problem_key(error: PlanError, spec: dict[str, Any]) -> str:
+    """Where a planning error belongs: a swept field's error (its values out of bounds,
+    none given) under that axis's values ("axes.0.values"), not on the model's own field,
+    which the sweep replaces; else the field the planner named."""
+    for index, axis in enumerate(spec.get("axes") or []):
+        if error.field and axis.get("field") == error.field:
+            return f"axes.{index}.values"
+    return error.field or "kind"
+
+
 def _input_for(field: str) -> str:
     """The experiment input a PlanError's field names ("axes.1.values" -> "__y_values",
     "count" -> "__count"), to show its message under it; the field itself otherwise."""
@@ -293,6 +305,18 @@ def grid(request: HttpRequest, code: str) -> HttpResponse:
         "run_teams": teams_with_right(request.user, "run"),
     }
     return render(request, "experiments/grid.html", context)
+
+
+@login_required
+@require_GET
+def export_zip(request: HttpRequest, code: str) -> HttpResponse:
+    """The experiment as a zip: contact sheet, every file, metadata.json (download.py).
+    404 for those who may not see it; 413 for a grid too large to draw."""
+    experiment, _ = experiment_for(request.user, code)
+    try:
+        return export_response(experiment)
+    except SheetTooLarge as error:
+        return HttpResponse(str(error), status=413, content_type="text/plain; charset=utf-8")
 
 
 @require_GET

@@ -4,7 +4,12 @@ keyboard and the zoom, a cell opened."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
+from PIL import Image
 
 from playground.experiments.models import Experiment, ExperimentStatus
 
@@ -23,7 +28,7 @@ def signed_in(page, live_app_with_runner, live_user):
     return page, live_app_with_runner.url
 
 
-def test_a_3x3_sweep_fills_its_grid_live_and_a_cell_opens(signed_in):
+def test_a_3x3_sweep_fills_its_grid_live_and_a_cell_opens(signed_in, tmp_path):
     page, base = signed_in
     page.goto(f"{base}/models/{FLUX_DEV}/")
     page.fill("textarea[name=prompt]", "a lighthouse, swept")
@@ -61,6 +66,8 @@ def test_a_3x3_sweep_fills_its_grid_live_and_a_cell_opens(signed_in):
     assert size.strip() == "320px"
 
     page.screenshot(path="test-artifacts/experiment-grid.png", full_page=True)
+    check_the_download(page, tmp_path)
+
     page.locator('[data-coords="0,0"]').focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowDown")
@@ -71,3 +78,23 @@ def test_a_3x3_sweep_fills_its_grid_live_and_a_cell_opens(signed_in):
     generation = experiment.generations.get(experiment_cell="1,1")
     assert page.url.endswith(f"/generations/{generation.code}/")
     page.screenshot(path="test-artifacts/experiment-cell.png", full_page=True)
+
+
+def check_the_download(page, tmp_path) -> None:
+    """The zip from the grid's Download: a contact sheet with a column per guidance value
+    and a row per step count (each a labelled 256 px cell at least), nine pictures, and the
+    metadata of nine completed cells."""
+    with page.expect_download() as started:
+        page.locator("[data-export]").click()
+    path = tmp_path / "experiment.zip"
+    started.value.save_as(path)
+    archive = zipfile.ZipFile(path)
+    assert archive.testzip() is None
+    sheet = Image.open(io.BytesIO(archive.read("contact-sheet.png")))
+    assert sheet.width > 3 * 256 and sheet.height > 3 * 256
+    # The label band above the first row is drawn, not blank (the axis values are there).
+    band = sheet.crop((sheet.width // 4, 0, sheet.width, 60)).convert("L")
+    assert band.getextrema()[0] < 128
+    assert len([n for n in archive.namelist() if n.startswith("files/")]) == 9
+    cells = json.loads(archive.read("metadata.json"))["cells"]
+    assert [c["status"] for c in cells] == ["completed"] * 9

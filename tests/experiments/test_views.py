@@ -283,14 +283,25 @@ def test_a_plan_error_on_an_input_field_is_shown_on_that_field(client_alice, mon
     from playground.experiments.plan import PlanError
 
     def refuse(**kwargs):
-        raise PlanError("Guidance scale goes up to 20.", field="guidance_scale")
+        raise PlanError("Up to 4 images.", field="num_images")
 
     monkeypatch.setattr(actions, "plan_for", refuse)
     response = client_alice.post(NEW, {**FORM, **SWEEP_POST, "__step": "plan"})
 
     page = response.content.decode()
     assert response.status_code == 422
-    assert 'data-error-for="guidance_scale"><li>Guidance scale goes up to 20.</li>' in page
+    assert 'data-error-for="num_images"><li>Up to 4 images.</li>' in page
+
+
+def test_a_plan_error_on_a_swept_field_is_shown_under_the_sweeps_values(client_alice):
+    data = {**FORM, **SWEEP_POST, "__x_values": "[1, 99]", "__step": "plan"}
+
+    response = client_alice.post(NEW, data)
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'data-inline-problem="__x_values"' in page and "99" in page
+    assert 'data-error-for="guidance_scale"><li>' not in page  # not on the form's field
 
 
 def test_change_it_goes_back_to_the_form_with_everything_kept(client_alice):
