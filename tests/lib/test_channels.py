@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from playground.lib.channels import InProcessChannelLayer
 
 
@@ -50,6 +52,7 @@ async def test_expired_messages_are_swept_at_most_once_a_second(monkeypatch):
     assert channel not in layer.groups.get("g", {})  # channels' rule: expiry leaves groups
 
 
+@pytest.mark.django_db  # the consumer closes stale connections on each message
 async def test_a_handshake_refused_for_its_origin_holds_no_channel(settings):
     """channels' own denier subscribes a channel (a Redis read, with REDIS_URL) for every
     refused socket until the client leaves; ours holds none."""
@@ -62,12 +65,14 @@ async def test_a_handshake_refused_for_its_origin_holds_no_channel(settings):
         "default": {"BACKEND": "playground.lib.channels.InProcessChannelLayer"}
     }
     channel_layers.backends.pop("default", None)  # a layer of its own, seen from empty
-    layer = channel_layers["default"]
-    communicator = WebsocketCommunicator(
-        application, "/ws/runs/", headers=[(b"origin", b"https://evil.example")]
-    )
-    connected, _ = await communicator.connect(timeout=5)
-    assert not connected
-    assert layer.channels == {}  # nothing waits on the layer for this socket
-    await communicator.disconnect()
-    channel_layers.backends.pop("default", None)
+    try:
+        layer = channel_layers["default"]
+        communicator = WebsocketCommunicator(
+            application, "/ws/runs/", headers=[(b"origin", b"https://evil.example")]
+        )
+        connected, _ = await communicator.connect(timeout=5)
+        assert not connected
+        assert layer.channels == {}  # nothing waits on the layer for this socket
+        await communicator.disconnect()
+    finally:
+        channel_layers.backends.pop("default", None)  # the next test gets the configured one
