@@ -85,12 +85,7 @@ class GroupWriter:
     def _serve(self) -> None:
         try:
             while (group := self._next_group()) is not None:
-                calls = [call for call, _, _ in group]
-                try:
-                    outcomes = _commit_group(calls)
-                except Exception as error:  # the commit itself failed: every write did
-                    outcomes = [error] * len(group)
-                _answer(group, outcomes)
+                _answer(group, commit_writes([call for call, _, _ in group]))
         finally:
             connections.close_all()
 
@@ -131,6 +126,27 @@ def _settle(answers: list[tuple[asyncio.Future, Any]]) -> None:
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+
+def commit_writes(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Each call's outcome (its result or its exception), committed as one group when they
+    can be. A group whose commit fails is made again one call at a time, so only the call
+    at fault fails: Postgres checks foreign keys at commit, and one event written for a run
+    deleted meanwhile (a purge) must not undo, or fail, the runner's other writes."""
+    try:
+        return _commit_group(calls)
+    except Exception:
+        return [_commit_alone(call) for call in calls]
+
+
+def _commit_alone(call: Callable[[], Any]) -> Any:
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            return call()
+    except Exception as error:
+        return error
 
 
 def _commit_group(calls: list[Callable[[], Any]]) -> list[Any]:

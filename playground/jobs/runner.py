@@ -90,7 +90,7 @@ class Runner:
         log.info("runner %s started", self.name)
         try:
             while not stop.is_set():
-                await self._claim_and_start()
+                await self._claim_safely()
                 self._wake.clear()
                 waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
                 await asyncio.wait(
@@ -163,6 +163,14 @@ class Runner:
                 self.wake()
         finally:
             await layer.group_discard(actions.WAKE_GROUP, channel)
+
+    async def _claim_safely(self) -> None:
+        """A failed claim (the database away for a moment) is logged and tried again at
+        the next poll: it must never end the runner, and with it every run in flight."""
+        try:
+            await self._claim_and_start()
+        except Exception:
+            log.warning("runner %s: claiming work failed; trying again", self.name, exc_info=True)
 
     async def _claim_and_start(self) -> None:
         room = self.capacity - len(self.tasks)

@@ -96,3 +96,31 @@ async def test_a_closed_writer_refuses_new_writes_at_once():
     assert not writer.thread.is_alive()
     with pytest.raises(RuntimeError, match="closed"):
         await asyncio.wait_for(writer.run(lambda: "never"), 5)
+
+
+def test_a_write_that_breaks_the_groups_commit_fails_alone(alice):
+    """Foreign keys are checked at commit (Postgres, and SQLite as Django sets it up): an
+    event for a run deleted meanwhile must fail alone, not undo the group's other writes."""
+    from django.db import IntegrityError
+
+    from playground.jobs.dbpool import commit_writes
+    from playground.jobs.models import GenerationEvent
+
+    kept = submit(alice)
+    gone = submit(alice)
+    gone_pk = gone.pk
+    gone.delete()
+
+    def event_of_the_deleted_run() -> None:
+        GenerationEvent.objects.create(generation_id=gone_pk, seq=99, kind="log", payload={})
+
+    def rename() -> str:
+        Generation.objects.filter(pk=kept.pk).update(endpoint_id="renamed")
+        return "renamed"
+
+    outcomes = commit_writes([event_of_the_deleted_run, rename])
+
+    assert isinstance(outcomes[0], IntegrityError)
+    assert outcomes[1] == "renamed"
+    assert Generation.objects.get(pk=kept.pk).endpoint_id == "renamed"
+    assert not GenerationEvent.objects.filter(generation_id=gone_pk).exists()
