@@ -441,9 +441,8 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 
 def _failure_context(name: str, value) -> list[tuple[str, str]]:
-    servers = [v for v in (value if isinstance(value, tuple) else (value,))]
     found = []
-    for server in servers:
+    for server in value if isinstance(value, tuple) else (value,):
         if isinstance(server, liveserver.LiveServer):
             # Without the access lines of the emulator's endpoints (the runner polls them).
             lines = [line for line in server.log().splitlines() if "/localfal/" not in line]
