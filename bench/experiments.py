@@ -5,6 +5,8 @@
    its commit; the time of one finish + advance, p50/p99 over the 200.
 3. The grid page with 200 finished cells (Django test client: view, ORM, templates, no
    socket), and the live fragment a watcher renders when one cell changes.
+4. A 10x10 sweep end to end on the real server against 100 runs from the form, with the
+   server's memory (bench/experiment_sweep.py).
 Run: `python bench/experiments.py`. Figures are printed and merged into
 bench/results/latest.json. Nothing is asserted.
 """
@@ -123,6 +125,10 @@ def main() -> None:
         changed = {**shown, one: (0, "running")}  # the watcher last saw it running
         fragments.append(timed(lambda c=changed: render_changes(capped.pk, c, header))[0])
     record("experiment_live_cell_fragment_p50_ms", round(statistics.median(fragments), 2))
+
+    from bench import experiment_sweep  # the live part: a 10x10 sweep end to end
+
+    report.update(experiment_sweep.run())
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -18,7 +18,7 @@ from playground.accounts.teams import teams_with_right
 from playground.catalog import formgen
 from playground.catalog.models import Endpoint
 from playground.catalog.templatetags.binding import bind, defaults_of
-from playground.catalog.views.model import _endpoint_or_404, form_for
+from playground.catalog.views.model import _endpoint_or_404, files_to_pick, form_for
 from playground.experiments import actions
 from playground.experiments.access import EDIT, experiment_for, experiment_for_token
 from playground.experiments.download import export_response
@@ -223,6 +223,7 @@ def _form(
         "run_teams": teams_with_right(request.user, "run"),
         "problems": problems or {},
         "has_errors": bool(errors),
+        "recent_uploads": files_to_pick(request),
     }
     return render(request, "experiments/new.html", context, status=status)
 

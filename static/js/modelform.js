@@ -74,6 +74,8 @@
   }
 
   function refresh() {
+    // A form without a payload URL (the experiment form) has widgets only: no live check.
+    if (!page.dataset.payloadUrl) return Promise.resolve();
     if (inflight) inflight.abort();
     inflight = new AbortController();
     var mine = ++sequence;
@@ -872,7 +874,8 @@
 
   function onFormKeydown(event) {
     var target = event.target;
-    if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && target.tagName === "INPUT") {
+    var submits = form.hasAttribute("data-form-submits"); // Enter reviews an experiment: harmless
+    if (!submits && event.key === "Enter" && !event.ctrlKey && !event.metaKey && target.tagName === "INPUT") {
       // Enter in a field never runs the model by accident: Run and Ctrl+Enter do.
       if (target.type !== "checkbox" && target.type !== "radio") event.preventDefault();
     }
@@ -891,6 +894,24 @@
     event.preventDefault();
     zone.classList.toggle("dropzone--over", event.type === "dragover" || event.type === "dragenter");
     if (event.type === "drop") upload(fileField(zone), event.dataTransfer.files[0]);
+  }
+
+  function initEditor() {
+    editor.addEventListener("input", function () {
+      setEditorDirty(true);
+      try {
+        JSON.parse(editor.value);
+        setEditorHint("Unapplied edits. Apply them to update the form.", true);
+      } catch (error) {
+        setEditorHint("Not valid JSON yet: " + error.message, true);
+      }
+    });
+    editor.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        applyJson();
+      }
+    });
   }
 
   function init() {
@@ -912,9 +933,13 @@
       touched.add(name);
       scheduleRefresh();
     });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-    });
+    // The model page runs through its Run button; a form marked data-form-submits (the
+    // experiment form) posts as any form does.
+    if (!form.hasAttribute("data-form-submits")) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+      });
+    }
     ["dragenter", "dragover", "dragleave", "drop"].forEach(function (type) {
       form.addEventListener(type, onDrag);
     });
@@ -953,21 +978,7 @@
     });
     page.addEventListener("keydown", onTabKeydown);
 
-    editor.addEventListener("input", function () {
-      setEditorDirty(true);
-      try {
-        JSON.parse(editor.value);
-        setEditorHint("Unapplied edits. Apply them to update the form.", true);
-      } catch (error) {
-        setEditorHint("Not valid JSON yet: " + error.message, true);
-      }
-    });
-    editor.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        applyJson();
-      }
-    });
+    if (editor) initEditor();
 
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       if (event.detail.target === fields) rememberAdvanced();

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from playground.experiments.models import Experiment, ExperimentStatus
 
@@ -98,3 +100,24 @@ def check_the_download(page, tmp_path) -> None:
     assert len([n for n in archive.namelist() if n.startswith("files/")]) == 9
     cells = json.loads(archive.read("metadata.json"))["cells"]
     assert [c["status"] for c in cells] == ["completed"] * 9
+
+
+def test_the_experiment_form_uploads_a_picture_like_the_model_page(signed_in, tmp_path):
+    page, base = signed_in
+    picture = tmp_path / "portrait.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 60, 200)).save(buffer, format="PNG")
+    picture.write_bytes(buffer.getvalue())
+    page.goto(f"{base}/models/fal-ai/image-editing/cartoonify/experiment")
+
+    page.locator("input[type=file]").set_input_files(picture)
+
+    url = page.get_by_role("textbox", name="Image URL")
+    expect(url).to_have_value(re.compile(r"/localfal/cdn/files/[0-9a-f]{32}/portrait\.png$"))
+    expect(page.locator("[data-preview] img")).to_be_visible()
+    page.fill("input[name=__seeds]", "7, 8")
+    # Enter in a field reviews the experiment (the form posts, unlike the model page's).
+    page.locator("input[name=__seeds]").press("Enter")
+
+    page.locator("h1", has_text="Start 2 runs?").wait_for()
+    assert "portrait.png" in page.content()

@@ -84,15 +84,26 @@ def _runs_context(request: HttpRequest, endpoint: Endpoint) -> dict[str, Any]:
     """Files to pick from (this person's uploads, then their recent outputs) and their
     latest run of the model: a reload (or another device) shows it again, live if still
     running. A demo visitor's come from their session alone."""
-    uploads = request.session.get(RECENT_UPLOADS, [])
     if not request.user.is_authenticated:
         latest = visitors.runs_of(request.session).filter(endpoint_id=endpoint.endpoint_id)
         generation = latest.with_model().first()
-        return {"recent_uploads": uploads, **(full_context(generation) if generation else {})}
+        return {
+            "recent_uploads": files_to_pick(request),
+            **(full_context(generation) if generation else {}),
+        }
     return {
-        "recent_uploads": uploads + recent_outputs(request.user),
+        "recent_uploads": files_to_pick(request),
         **latest_run_context(request.user, endpoint.endpoint_id),
     }
+
+
+def files_to_pick(request: HttpRequest) -> list[dict[str, str]]:
+    """What a file field's "Recent" menu offers: this session's uploads, then (signed in)
+    the person's recent outputs. The model page and the experiment form share it."""
+    uploads = request.session.get(RECENT_UPLOADS, [])
+    if not request.user.is_authenticated:
+        return uploads
+    return uploads + recent_outputs(request.user)
 
 
 def _restore_url(generation: Any, start: Start) -> str:
