@@ -46,6 +46,25 @@ def test_the_form_is_prefilled_from_a_generation(client_alice, alice, flux_dev):
     assert "an owl at dusk" in response.content.decode()
 
 
+def test_the_form_is_prefilled_from_a_preset_of_its_owner_only(client_alice, alice, charlie):
+    from playground.gallery.models import Preset
+
+    mine = Preset.objects.create(
+        owner=alice, endpoint_id="fal-ai/flux/dev", name="Owl", input={"prompt": "an owl preset"}
+    )
+    theirs = Preset.objects.create(
+        owner=charlie,
+        endpoint_id="fal-ai/flux/dev",
+        name="Heron",
+        input={"prompt": "a heron preset"},
+    )
+
+    assert "an owl preset" in client_alice.get(f"{NEW}?preset={mine.pk}").content.decode()
+    refused = client_alice.get(f"{NEW}?preset={theirs.pk}")
+    assert refused.status_code == 200
+    assert "a heron preset" not in refused.content.decode()
+
+
 def test_the_model_page_has_an_experiment_button(client_alice):
     response = client_alice.get(reverse("catalog:model", args=["fal-ai/flux/dev"]))
 
