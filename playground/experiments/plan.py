@@ -18,49 +18,64 @@ Specs, one of:
 
 Limits: settings.EXPERIMENT_MAX_RUNS caps a plan; needs_confirmation() is true above
 settings.EXPERIMENT_CONFIRM_ABOVE.
+
+This module plans; the parts it builds on:
+- plan_error.py:   PlanError and the cap on runs, raised from every part
+- sweep_values.py: a sweep axis's typed values (ranges, lists, booleans, sizes) as its field
+                   takes them
+- schema_check.py: a model's input schema, looked up and checked, and its refusals in words
+- value_text.py:   values as axis labels and messages show them
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
-import json
 import math
 import random
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
 
 from playground.catalog.categories import category_label
-from playground.catalog.formgen.resolve import Recursive, is_null, resolve, union_list
+from playground.experiments.plan_error import DEFAULT_MAX_RUNS, PlanError, _check_cap, max_runs
+from playground.experiments.schema_check import _NO_DEFAULT, _Schema
+from playground.experiments.sweep_values import _Shape, _split_list, _sweep_values
+from playground.experiments.value_text import LABEL_CHARS, TIMES, _humanize, _label, _shorten, _show
 from playground.jobs.seeds import seed_bounds
-from playground.lib.schemaguard import CheckTimedOut, bounded_validator, time_limit
 
 if TYPE_CHECKING:
     from playground.catalog.models import Endpoint
 
+# The public names, as before the split (some now live in the modules above).
+__all__ = [
+    "DEFAULT_CONFIRM_ABOVE",
+    "DEFAULT_MAX_RUNS",
+    "LABEL_CHARS",
+    "MAX_AXES",
+    "PROMPT",
+    "RENAMES",
+    "SEED",
+    "TIMES",
+    "Axis",
+    "Cell",
+    "Plan",
+    "PlanError",
+    "max_runs",
+    "needs_confirmation",
+    "plan_experiment",
+]
+
 MAX_AXES = 3
-DEFAULT_MAX_RUNS = 200
 DEFAULT_CONFIRM_ABOVE = 24
-LABEL_CHARS = 40
 SEED = "seed"
 PROMPT = "prompt"
 # Fields that models of one kind name differently; mapped only when the target lacks the
 # source's name (flux calls it output_format, fast-sdxl format: both jpeg/png).
 RENAMES = {"output_format": ("format",), "format": ("output_format",)}
-
-_NUMBER = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)"
-_RANGE = re.compile(rf"^\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*(?:step\s+({_NUMBER}))?\s*$", re.I)
-_IS_NUMBER = re.compile(rf"^{_NUMBER}$")
-TIMES = "\N{MULTIPLICATION SIGN}"  # sizes read "1024 times 768" with the proper sign
-_SIZE = re.compile(rf"^(\d+)\s*[x{TIMES}]\s*(\d+)$", re.I)
-_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 _GROUP = re.compile(r"\{([^{}]*)\}")
 
 
@@ -92,19 +107,6 @@ class Plan:
     @property
     def size(self) -> int:
         return len(self.cells)
-
-
-class PlanError(ValueError):
-    """An experiment that cannot run as asked; `field` names the spec or input field at fault."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def max_runs() -> int:
-    return int(getattr(settings, "EXPERIMENT_MAX_RUNS", DEFAULT_MAX_RUNS))
 
 
 def needs_confirmation(plan: Plan) -> bool:
@@ -293,108 +295,6 @@ def _sweep_axis(schema: _Schema, field: str, raw: Any) -> Axis:
     return Axis(field, title or _humanize(field), tuple(values), tuple(map(_label, values)))
 
 
-def _sweep_values(field: str, shape: _Shape, raw: Any) -> list[Any]:
-    """The values an axis takes, from a JSON list, a range string or a comma list."""
-    if isinstance(raw, list):
-        return [_coerce(item, shape) for item in raw]
-    if not isinstance(raw, str):
-        raise PlanError(f"{field}: give the values as a list or a range", field=field)
-    found = _RANGE.match(raw)
-    if found is None:
-        return [_coerce(token, shape) for token in _split_list(raw)]
-    if not shape.numeric:
-        raise PlanError(f"{field}: ranges are for numbers; list the values", field=field)
-    start, end, step = (Decimal(part) for part in found.groups("1"))
-    return [shape.number(value) for value in _expand_range(field, start, end, step, shape)]
-
-
-def _expand_range(field: str, start: Decimal, end: Decimal, step: Decimal, shape: _Shape):
-    """start, start ± step, ... up to end (included when it lands on a step). Decimal keeps
-    the values exact: 1..2 step 0.1 ends at 2.0, not 1.9999999999999998."""
-    if step <= 0:
-        raise PlanError(f"{field}: the step must be above 0", field=field)
-    if shape.integer_only and any(part != part.to_integral_value() for part in (start, step)):
-        raise PlanError(f"{field} takes whole numbers; use a whole step", field=field)
-    try:
-        count = int(abs(end - start) // step) + 1
-    except InvalidOperation:  # a quotient past Decimal's 28 digits: far over any cap
-        raise PlanError(f"{field}: that range has far too many values", field=field) from None
-    _check_cap(count, field=field)  # before building a million values
-    direction = 1 if end >= start else -1
-    return [start + direction * step * index for index in range(count)]
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What a field takes, as far as turning typed text into values needs."""
-
-    types: frozenset[str]
-    sized: bool  # a branch is an object with width and height (image_size)
-
-    @classmethod
-    def of(cls, node: dict, root: dict) -> _Shape:
-        types: set[str] = set()
-        sized = False
-        for branch in union_list(node) or [node]:
-            branch = _resolved(branch, root)
-            if is_null(branch):
-                continue
-            types |= _types_of(branch)
-            sized = sized or {"width", "height"} <= set(branch.get("properties") or {})
-        return cls(frozenset(types), sized)
-
-    @property
-    def numeric(self) -> bool:
-        return bool(self.types & {"integer", "number"})
-
-    @property
-    def integer_only(self) -> bool:
-        return "integer" in self.types and "number" not in self.types
-
-    @property
-    def sweepable(self) -> bool:
-        objects_ok = self.sized or "object" not in self.types
-        return "array" not in self.types and objects_ok
-
-    def number(self, value: Decimal) -> int | float:
-        """An int for whole values of integer fields and for numbers written without a
-        decimal point; a float otherwise (Decimal keeps how many decimals were written)."""
-        exponent = value.as_tuple().exponent  # 0 for "2", -1 for "2.0"
-        written_whole = isinstance(exponent, int) and exponent >= 0
-        if value == value.to_integral_value() and (self.integer_only or written_whole):
-            return int(value)
-        return float(value)
-
-
-def _types_of(branch: dict) -> set[str]:
-    kind = branch.get("type")
-    if isinstance(kind, str):
-        return {kind}
-    if isinstance(kind, list):
-        return {each for each in kind if isinstance(each, str) and each != "null"}
-    if isinstance(branch.get("enum"), list):
-        return {_json_type(value) for value in branch["enum"] if value is not None}
-    return {"object"} if "properties" in branch else set()
-
-
-def _coerce(item: Any, shape: _Shape) -> Any:
-    """A typed or listed value as the field takes it; what does not fit stays as it is
-    and the schema check says why."""
-    if isinstance(item, float) and shape.integer_only and item.is_integer():
-        return int(item)
-    if not isinstance(item, str):
-        return item
-    text = item.strip()
-    if shape.numeric and _IS_NUMBER.match(text):
-        return shape.number(Decimal(text))
-    if "boolean" in shape.types and text.lower() in _BOOLEANS:
-        return _BOOLEANS[text.lower()]
-    size = _SIZE.match(text) if shape.sized else None
-    if size:
-        return {"width": int(size.group(1)), "height": int(size.group(2))}
-    return item
-
-
 # --- models --------------------------------------------------------------------------------
 
 
@@ -527,15 +427,6 @@ def _row_major(axes: Sequence[Axis]) -> Iterator[tuple[int, ...]]:
         yield tuple(reversed(backwards))
 
 
-def _check_cap(size: int, *, field: str) -> None:
-    cap = max_runs()
-    if size > cap:
-        raise PlanError(
-            f"This experiment would make {size} runs; the limit is {cap} (EXPERIMENT_MAX_RUNS).",
-            field=field,
-        )
-
-
 def _refuse_duplicates(values: Sequence[Any], *, field: str) -> None:
     seen: list[Any] = []
     for value in values:
@@ -547,185 +438,6 @@ def _refuse_duplicates(values: Sequence[Any], *, field: str) -> None:
 
 def _same(one: Any, other: Any) -> bool:
     return isinstance(one, bool) == isinstance(other, bool) and one == other
-
-
-_NO_DEFAULT = object()
-
-
-class _Schema:
-    """A model's input schema with the checks planning needs."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint_id = endpoint.endpoint_id
-        schema = endpoint.input_schema
-        self.root: dict = schema if isinstance(schema, dict) else {}
-        properties = self.root.get("properties")
-        self.properties: dict = properties if isinstance(properties, dict) else {}
-        self._validator = bounded_validator(self.root)  # one per schema, not per cell
-
-    def field(self, name: str) -> dict:
-        """The field's schema ($ref followed); PlanError when the model has no such field."""
-        if name not in self.properties:
-            raise PlanError(f"{name}: {self.endpoint_id} has no such field", field=name)
-        return _resolved(self.properties[name], self.root)
-
-    def default_of(self, name: str) -> Any:
-        node = _resolved(self.properties.get(name), self.root)
-        return node.get("default", _NO_DEFAULT)
-
-    def check(self, value: dict, *, prefix: str = "") -> None:
-        """Raises PlanError for the first thing the schema refuses in `value`."""
-        try:
-            with time_limit():
-                error = best_match(self._validator.iter_errors(value))
-        except CheckTimedOut as exc:
-            raise PlanError(f"{prefix}{exc}", field="input") from None
-        if error is not None:
-            field, message = _explain(error, self)
-            raise PlanError(prefix + message, field=field)
-
-
-def _resolved(node: Any, root: dict) -> dict:
-    try:
-        resolved, _ = resolve(node, root)
-    except Recursive:
-        return {}
-    return resolved
-
-
-# --- messages ------------------------------------------------------------------------------
-
-
-def _explain(error: ValidationError, schema: _Schema) -> tuple[str, str]:
-    """(top-level field, "field: value is … ") for one jsonschema error."""
-    path = [str(part) for part in error.absolute_path]
-    if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in (error.instance or {})]
-        where = ".".join([*path, str(missing[0])]) if missing else ".".join(path)
-        return (path or [where])[0], f"{where} is required"
-    if error.validator == "additionalProperties" and not path:
-        extra = next((key for key in error.instance if key not in schema.properties), "")
-        return extra, f"{extra}: {schema.endpoint_id} has no such field"
-    where = ".".join(path) or "input"
-    if error.validator in ("anyOf", "oneOf"):
-        return path[0] if path else "", f"{where}: {_union_problem(error, schema.root)}"
-    return path[0] if path else "", f"{where}: {_problem(error)}"
-
-
-_PROBLEMS: dict[str, Callable[[Any, Any], str]] = {
-    "maximum": lambda value, limit: f"{_show(value)} is above the maximum {_num(limit)}",
-    "minimum": lambda value, limit: f"{_show(value)} is below the minimum {_num(limit)}",
-    "exclusiveMaximum": lambda value, limit: f"{_show(value)} must be below {_num(limit)}",
-    "exclusiveMinimum": lambda value, limit: f"{_show(value)} must be above {_num(limit)}",
-    "multipleOf": lambda value, limit: f"{_show(value)} is not a multiple of {_num(limit)}",
-    "enum": lambda value, limit: f"{_show(value)} is not one of {_choices(limit)}",
-    "const": lambda value, limit: f"{_show(value)} must be {_show(limit)}",
-    "type": lambda value, limit: f"{_show(value)} is not {_type_name(limit)}",
-    "minLength": lambda value, limit: f"{_show(value)} is shorter than {limit} characters",
-    "maxLength": lambda value, limit: f"{_show(value)} is longer than {limit} characters",
-    "minItems": lambda value, limit: f"{_show(value)} has fewer than {limit} items",
-    "maxItems": lambda value, limit: f"{_show(value)} has more than {limit} items",
-}
-_TYPE_NAMES = {
-    "integer": "a whole number",
-    "number": "a number",
-    "string": "text",
-    "boolean": "true or false",
-    "object": "an object",
-    "array": "a list",
-}
-
-
-def _problem(error: ValidationError) -> str:
-    explain = _PROBLEMS.get(str(error.validator))
-    if explain is None:
-        return _shorten(error.message, 120)  # jsonschema quotes the value, which may be huge
-    return explain(error.instance, error.validator_value)
-
-
-def _union_problem(error: ValidationError, root: dict) -> str:
-    """The problem in the branch the value was meant for (the one it had the shape of),
-    else which forms the field takes."""
-    context = list(error.context or [])
-    wrong_shape = {sub.schema_path[0] for sub in context if not sub.relative_path}
-    deeper = [sub for sub in context if sub.relative_path and sub.schema_path[0] not in wrong_shape]
-    if deeper:
-        return _problem(best_match(deeper))
-    forms = [_form_name(_resolved(branch, root)) for branch in error.validator_value]
-    return f"{_show(error.instance)} is not {' or '.join(form for form in forms if form)}"
-
-
-def _form_name(branch: dict) -> str:
-    if is_null(branch):
-        return ""
-    if isinstance(branch.get("enum"), list):
-        return f"one of {_choices(branch['enum'])}"
-    if {"width", "height"} <= set(branch.get("properties") or {}):
-        return f"a width{TIMES}height size"
-    return _type_name(branch.get("type"))
-
-
-def _type_name(kind: Any) -> str:
-    kinds = kind if isinstance(kind, list) else [kind]
-    names = [_TYPE_NAMES.get(each, str(each)) for each in kinds if each and each != "null"]
-    return " or ".join(names) or "a valid value"
-
-
-def _choices(values: Any) -> str:
-    return ", ".join(str(value) for value in values) if isinstance(values, list) else "?"
-
-
-# --- labels and small helpers --------------------------------------------------------------
-
-
-def _label(value: Any) -> str:
-    """A short label for a swept value: 3.5, on, landscape_4_3, 1024x768 (with a times sign)."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, int | float):
-        return _num(value)
-    if isinstance(value, dict) and set(value) == {"width", "height"}:
-        return f"{value['width']}{TIMES}{value['height']}"
-    if isinstance(value, str):
-        return _shorten(value)
-    return _shorten(json.dumps(value, separators=(",", ":")))
-
-
-def _show(value: Any) -> str:
-    """A value as it appears in messages: numbers bare, text quoted, long things cut."""
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, int | float):
-        return str(value)
-    return _shorten(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-
-def _num(value: Any) -> str:
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _shorten(text: str, limit: int = LABEL_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _humanize(field: str) -> str:
-    words = field.replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
-def _split_list(text: str) -> list[str]:
-    return [token.strip() for token in text.split(",") if token.strip()]
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string" if isinstance(value, str) else "object"
 
 
 _PLANNERS: dict[str, Callable[[Endpoint, dict, dict, Mapping[str, Endpoint]], Plan]] = {
