@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from playground.lib.crypto import configured_keys
-from playground.lib.csp import content_security_policy
+from playground.lib.csp import content_security_policy, origin_of
 from playground.lib.env import (
     envbool,
     envchoice,
@@ -435,6 +435,11 @@ OIDC_CLOCK_SKEW_SECONDS = envint("OIDC_CLOCK_SKEW_SECONDS", 60)
 OIDC_CACHE_SECONDS = envint("OIDC_CACHE_SECONDS", 3600)
 OIDC_TIMEOUT_SECONDS = envfloat("OIDC_TIMEOUT_SECONDS", 5.0)
 SOCIALACCOUNT_PROVIDERS = oidc_allauth_providers(OIDC_PROVIDERS)
+# The sign-in buttons and the sign-out form POST here and are redirected to the provider;
+# browsers hold such redirects to form-action too.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {origin_of(provider.issuer) for provider in OIDC_PROVIDERS}
+)
 SOCIALACCOUNT_ADAPTER = "playground.sso.oidc.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False  # the buttons POST (with CSRF), a link cannot start it
