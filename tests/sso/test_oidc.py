@@ -98,15 +98,42 @@ def test_a_replayed_callback_is_refused(client, oidc):
     assert not signed_in(client)
 
 
+def query_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def stashed_state(client, state_id: str) -> dict:
+    return client.session["socialaccount_states"][state_id][0]
+
+
 @pytest.mark.django_db
-def test_a_replayed_code_is_refused_by_the_provider(client, oidc):
-    used = parse_qs(urlsplit(sign_in_at_idp(start(client), "dora")).query)
-    finish(client, f"{CALLBACK}?code={used['code'][0]}&state={used['state'][0]}")
+def test_a_code_carried_into_another_sign_in_is_refused(client, oidc):
+    """An attacker's code injected into someone's sign-in: PKCE (the code was issued for
+    another verifier) makes the provider refuse it."""
+    stolen = query_of(sign_in_at_idp(start(client), "dora"))["code"]
     client.logout()
-    fresh = parse_qs(urlsplit(start(client)).query)  # a new sign-in, its state
-    page = finish(client, f"{CALLBACK}?code={used['code'][0]}&state={fresh['state'][0]}")
+    state = query_of(start(client))["state"]
+    page = finish(client, f"{CALLBACK}?code={stolen}&state={state}")
     assert "did not accept this sign-in" in refusal(page)
     assert not signed_in(client)
+    assert "code_verifier does not match" in oidc.log()
+
+
+@pytest.mark.django_db
+def test_a_code_used_twice_is_refused_by_the_provider(client, oidc):
+    first = query_of(sign_in_at_idp(start(client), "dora"))
+    verifier = stashed_state(client, first["state"])["pkce_code_verifier"]
+    finish(client, f"{CALLBACK}?code={first['code']}&state={first['state']}")
+    assert signed_in(client)
+    client.logout()
+    state = query_of(start(client))["state"]
+    session = client.session  # the new sign-in, made to hold the first one's verifier
+    session["socialaccount_states"][state][0]["pkce_code_verifier"] = verifier
+    session.save()
+    page = finish(client, f"{CALLBACK}?code={first['code']}&state={state}")
+    assert "did not accept this sign-in" in refusal(page)
+    assert not signed_in(client)
+    assert "authorization code already consumed" in oidc.log()
 
 
 @pytest.mark.django_db
