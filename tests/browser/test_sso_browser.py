@@ -4,6 +4,8 @@ groups give; the groups change, the next sign-in changes the role."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -13,6 +15,8 @@ from playground.lib.liveserver import free_port
 from playground.sso.models import GroupRule
 from tests.conftest import _live_server
 from tests.sso.idp import CLIENT_ID, CLIENT_SECRET, start_idp
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -45,6 +49,8 @@ def sso_app(django_db_setup, django_db_blocker, tmp_path_factory):
 
 def sign_in(page, server, login: str) -> None:
     page.goto(f"{server.url}/accounts/login/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "sso-sign-in.png")
     page.get_by_role("button", name="Sign in with Test IdP").click()
     page.locator("input[name=login]").fill(login)
     page.locator("input[name=password]").fill("any password")
