@@ -53,8 +53,9 @@ def login(request: HttpRequest, provider_id: str) -> HttpResponse:
     provider = _provider(request, provider_id)
     nonce = secrets.token_urlsafe(32)
     kwargs = provider.get_redirect_from_request_kwargs(request)
-    # Only what settings say: no scope or parameter from the request.
-    kwargs.update(scope=provider.get_scope(), auth_params={"nonce": nonce})
+    # Only what settings say: no scope or parameter from the request, and always a sign-in
+    # (allauth's "connect" would lead to its own pages, which we do not serve).
+    kwargs.update(scope=provider.get_scope(), auth_params={"nonce": nonce}, process="login")
     try:
         return provider.redirect(request, nonce=nonce, **kwargs)
     except OidcError as error:  # discovery unreachable or wrong
