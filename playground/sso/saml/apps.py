@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SamlConfig(AppConfig):
+    name = "playground.sso.saml"
+    label = "sso_saml"
+    verbose_name = "SAML sign-in"
+    default_auto_field = "django.db.models.BigAutoField"
