@@ -26,6 +26,7 @@ from playground.lib.env import (
     envorigins,
     envstr,
 )
+from playground.sso.oidc.config import providers_from_env as oidc_providers_from_env
 from playground.sso.saml.config import idps_from_env as saml_idps_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -117,7 +118,14 @@ INSTALLED_APPS = [
     "playground.limits",
     "playground.demo",
     "playground.experiments",
+    "playground.sso",
     "playground.sso.saml",
+    # Single sign-on's OpenID Connect flow only (playground/sso/oidc/): our own pages stay
+    # the sign-in, sign-up and password pages; allauth's account app is needed for its models.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "axes",
 ]
 
@@ -132,6 +140,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last: turns a log-in refused for too many failures into our page saying when to retry.
     "axes.middleware.AxesMiddleware",
 ]
@@ -408,10 +417,63 @@ if DEMO_MODE and not DEMO_MODELS:
 if DEMO_KEEP_HOURS <= 0:
     raise ImproperlyConfigured(f"DEMO_KEEP_HOURS must be more than 0, got {DEMO_KEEP_HOURS:g}")
 
+# --- single sign-on (README "Single sign-on") -------------------------------------------------
+# Hide password sign-in and sign-up: people sign in through a provider below. Staff keep a
+# password way in (break-glass) at /accounts/login/?password=1.
+SSO_ONLY = envbool("SSO_ONLY", False)
+# A first sign-in whose verified email matches an existing account signs in to that account
+# (instead of making a new one). Off by default: an identity provider that lets people set
+# any address would hand out local accounts.
+SSO_LINK_BY_EMAIL = envbool("SSO_LINK_BY_EMAIL", False)
+# The claim (OIDC) or attribute (SAML) new accounts take their username from; else the
+# email's local part. A username already taken gets a number.
+SSO_USERNAME_CLAIM = envstr("SSO_USERNAME_CLAIM", "preferred_username")
+# Functions listing configured providers, one per protocol (playground/sso/providers.py).
+SSO_PROVIDER_SOURCES = ["playground.sso.oidc.views.configured_providers"]
+# OpenID Connect providers: OIDC_1_ISSUER, OIDC_1_CLIENT_ID, OIDC_1_SECRET, ... (see
+# playground/sso/oidc/config.py and .env.example).
+OIDC_PROVIDERS = oidc_providers_from_env(os.environ)
+# Seconds of clock difference tolerated in ID tokens' exp/iat/nbf; seconds discovery and
+# signing keys are kept (a token signed with a key not yet seen fetches them again).
+OIDC_CLOCK_SKEW_SECONDS = envint("OIDC_CLOCK_SKEW_SECONDS", 60)
+OIDC_CACHE_SECONDS = envint("OIDC_CACHE_SECONDS", 3600)
+OIDC_TIMEOUT_SECONDS = envfloat("OIDC_TIMEOUT_SECONDS", 5.0)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": provider.id,
+                "name": provider.label,
+                "client_id": provider.client_id,
+                "secret": provider.secret,
+                "settings": {
+                    "server_url": provider.issuer,
+                    "scope": list(provider.scopes),
+                    "oauth_pkce_enabled": True,
+                },
+            }
+            for provider in OIDC_PROVIDERS
+        ],
+    }
+}
+SOCIALACCOUNT_ADAPTER = "playground.sso.oidc.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the buttons POST (with CSRF), a link cannot start it
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = OIDC_TIMEOUT_SECONDS
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = SSO_LINK_BY_EMAIL
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = SSO_LINK_BY_EMAIL
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False
+
 # --- SAML sign-in (README "Single sign-on", playground/sso/saml/) ------------------------------
 # Identity providers: SAML_1_METADATA_URL (or _FILE), SAML_1_LABEL, ... (see
 # playground/sso/saml/config.py and .env.example). Their metadata is read on first use.
 SAML_IDPS = saml_idps_from_env(os.environ)
+SSO_PROVIDER_SOURCES += ["playground.sso.saml.views.configured_providers"]
 # Our entity id; default <PUBLIC_BASE_URL or this site>/sso/saml/metadata/.
 SAML_SP_ENTITY_ID = envstr("SAML_SP_ENTITY_ID")
 # Our key pair (PEM), to sign requests and decrypt encrypted assertions; optional. As text

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("playground.core.urls")),
     path("accounts/", include("playground.accounts.urls")),
     path("sso/saml/", include("playground.sso.saml.urls")),
+    path("sso/", include("playground.sso.urls")),
     # Before teams/ and models/: gallery pages live under both prefixes.
     path("", include("playground.gallery.urls")),
     path("teams/", include("playground.accounts.team_urls")),

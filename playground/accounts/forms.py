@@ -6,8 +6,9 @@ import unicodedata
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
 
 from playground.accounts.actions import BREAKS, same_address
@@ -209,3 +210,16 @@ class FalKeyForm(FocusFirstErrorMixin, forms.Form):
         if not 8 <= len(key) <= 200:
             raise forms.ValidationError("That doesn't look like a fal key (8 to 200 characters).")
         return key
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form; with SSO_ONLY only staff get in with a password (break-glass),
+    everyone else is told to use single sign-on."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if settings.SSO_ONLY and not user.is_staff:
+            raise forms.ValidationError(
+                "Password sign-in is off on this server: sign in with your company account.",
+                code="sso_only",
+            )

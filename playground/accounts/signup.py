@@ -21,6 +21,7 @@ from django.urls import Resolver404, resolve
 from playground.accounts.models import Invitation
 
 OPEN, INVITE, CLOSED = "open", "invite", "closed"
+SSO = "sso"  # SSO_ONLY: accounts come from single sign-on
 # The states of the sign-up page; the first three let people in.
 FIRST, INVITED = "first", "invited"
 ALLOWED = frozenset({FIRST, OPEN, INVITED})
@@ -64,6 +65,8 @@ def signup_gate(invitation: Invitation | None) -> Gate:
 
     if no_account_yet():
         return Gate(FIRST)
+    if settings.SSO_ONLY:
+        return Gate(SSO)
     if settings.SIGNUP == CLOSED:
         return Gate(CLOSED)
     problem = invitation_problem(invitation) if invitation is not None else None
@@ -79,7 +82,7 @@ class SignupOffer:
     only when a template asks, so signed-in pages make no query for it."""
 
     def __init__(self) -> None:
-        self.mode = settings.SIGNUP
+        self.mode = SSO if settings.SSO_ONLY else settings.SIGNUP
 
     @cached_property
     def open(self) -> bool:

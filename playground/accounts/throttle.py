@@ -65,6 +65,9 @@ def locked_out(request: HttpRequest, *_: Any) -> HttpResponse:
         "form": AuthenticationForm(request, initial={"username": username}),
         "next": next_url,
         "lockout": lockout_message(),
+        # Only a password log-in gets locked out: the form it came from stays in view.
+        "show_password_form": True,
+        "sso_only": settings.SSO_ONLY,
     }
     response = render(request, "registration/login.html", context, status=429)
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -11,8 +12,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from playground.accounts import actions
-from playground.accounts.forms import PasswordChangeShortForm, SignupForm
+from playground.accounts.forms import LoginForm, PasswordChangeShortForm, SignupForm
 from playground.accounts.signup import FIRST, invitation_in, signup_gate
+from playground.sso import providers as sso_providers
 
 
 def safe_next_url(request: HttpRequest) -> str:
@@ -35,7 +37,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     next_url = safe_next_url(request)
     gate = signup_gate(invitation_in(next_url))
-    context = {"next": next_url, "gate": gate, "invitation": gate.invitation}
+    context = {
+        "next": next_url,
+        "gate": gate,
+        "invitation": gate.invitation,
+        "sso_providers": sso_providers.configured(),
+        "show_password_form": gate.allowed,
+    }
     if not gate.allowed:
         status = 403 if request.method == "POST" else 200
         return render(request, "accounts/signup.html", context, status=status)
@@ -71,7 +79,19 @@ def _welcome(request: HttpRequest, user, joined, *, first: bool, next_url: str) 
 
 
 class LoginView(auth_views.LoginView):
+    """The password form and the single sign-on buttons. With SSO_ONLY the form shows only
+    at ?password=1 (staff's break-glass way in), and only lets staff in."""
+
     redirect_authenticated_user = True
+    authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        break_glass = "password" in self.request.GET or self.request.method == "POST"
+        context["sso_providers"] = sso_providers.configured()
+        context["show_password_form"] = not settings.SSO_ONLY or break_glass
+        context["sso_only"] = settings.SSO_ONLY
+        return context
 
 
 class LogoutView(auth_views.LogoutView):

@@ -25,14 +25,25 @@ def _day(value: Any) -> str:
     return f"{moment:%d %b %Y}" if moment else str(value)
 
 
+def _by_sso(details: dict) -> str:
+    """ ", by single sign-on (okta)" for a change single sign-on made (sso/groups.py)."""
+    if details.get("via") != "sso":
+        return ""
+    return (
+        f", by single sign-on ({details['provider']})"
+        if details.get("provider")
+        else (", by single sign-on")
+    )
+
+
 def _role_change(details: dict) -> str:
     if "from" not in details or "to" not in details:
         return ""
-    return f"{_role(details['from'])} → {_role(details['to'])}"
+    return f"{_role(details['from'])} → {_role(details['to'])}{_by_sso(details)}"
 
 
 def _was(details: dict) -> str:
-    return f"was {_role(details.get('role'))}" if details.get("role") else ""
+    return f"was {_role(details.get('role'))}{_by_sso(details)}" if details.get("role") else ""
 
 
 def _invitation(details: dict) -> str:
@@ -46,7 +57,7 @@ def _joined(details: dict) -> str:
     text = f"as {_role(details.get('role'))}"
     if details.get("invited_by"):
         text += f", invited by {details['invited_by']}"
-    return text
+    return text + _by_sso(details)
 
 
 def _token(details: dict) -> str:
