@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sso.saml.conftest import messages_of, sign_in, signed_in_user
+from tests.sso.saml.conftest import (
+    messages_of,
+    post_answer,
+    sign_in,
+    sign_in_at_idp,
+    signed_in_user,
+    start_sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +50,82 @@ def test_a_hostile_answer_is_refused_in_plain_words(client, saml_idp, mode, word
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(username="ada").exists()
+
+
+def test_a_replayed_answer_is_refused_in_the_same_browser_and_in_another(client, saml_idp):
+    from django.test import Client
+
+    answer = sign_in_at_idp(start_sign_in(client), "ada", "ada-pass")
+    assert post_answer(client, answer)["Location"] == "/"
+    client.logout()
+    assert "already used" in refused(client, post_answer(client, answer))
+    attacker = Client()
+    assert "already used" in refused(attacker, post_answer(attacker, answer))
+
+
+def test_an_answer_nobody_asked_for_is_refused(client, saml_idp):
+    """IdP-initiated sign-in is off: an answer must reply to a request of this browser."""
+    from django.test import Client
+
+    answer = sign_in_at_idp(start_sign_in(Client()), "ada", "ada-pass")
+    assert "did not ask for it" in refused(client, post_answer(client, answer))
+
+
+def test_a_remembered_assertion_id_is_refused_even_if_its_request_is_still_open(client, saml_idp):
+    """Belt and braces behind InResponseTo: the assertion's id is remembered until it
+    expires, so the same assertion cannot sign in twice even where the browser's session
+    still lists its request (e.g. a session copied before the first use)."""
+    start = start_sign_in(client)
+    copied_session = client.cookies["saml_session"].value
+    answer = sign_in_at_idp(start, "ada", "ada-pass")
+    assert post_answer(client, answer)["Location"] == "/"
+    from django.test import Client
+
+    other = Client()
+    other.cookies["saml_session"] = copied_session
+    # The copied session's store was changed by the first use; put the request back.
+    from importlib import import_module
+
+    from django.conf import settings
+    from djangosaml2.cache import OutstandingQueriesCache
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore(copied_session)
+    request_id = _request_id(answer)
+    OutstandingQueriesCache(store).set(request_id, "/")
+    store.save()
+    assert "already used" in refused(other, post_answer(other, answer))
+
+
+def _request_id(answer: dict) -> str:
+    import base64
+    import re
+
+    xml = base64.b64decode(answer["SAMLResponse"]).decode()
+    return re.search(r'InResponseTo="([^"]+)"', xml)[1]
+
+
+def test_garbage_instead_of_an_answer_is_refused(client, saml_idp):
+    start_sign_in(client)
+    assert "could not be accepted" in refused(
+        client, client.post("/sso/saml/test-idp/acs/", {"SAMLResponse": "bm90IHhtbA=="})
+    )
+    assert "could not be accepted" in refused(
+        client, client.post("/sso/saml/test-idp/acs/", {"SAMLResponse": "%%%"})
+    )
+
+
+def test_an_acs_visited_by_hand_says_where_to_start(client, saml_idp):
+    assert "Start the sign-in" in refused(client, client.get("/sso/saml/test-idp/acs/"))
+
+
+def test_an_unknown_idp_is_404(client, saml_idp):
+    assert client.post("/sso/saml/nobody/login/").status_code == 404
+    assert client.post("/sso/saml/nobody/acs/", {"SAMLResponse": "x"}).status_code == 404
+
+
+def test_an_unreachable_idp_is_a_message_not_an_error_page(client, saml_idp, settings):
+    from tests.sso.saml.conftest import saml_idp_setting
+
+    settings.SAML_IDPS = [saml_idp_setting(saml_idp, metadata_url="http://127.0.0.1:9/md")]
+    response = client.post("/sso/saml/test-idp/login/")
+    assert "Test IdP cannot be reached right now" in refused(client, response)
