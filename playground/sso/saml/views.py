@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import decorator_from_middleware, method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from djangosaml2 import views as saml_views
 from djangosaml2.middleware import SamlSessionMiddleware
@@ -47,6 +48,7 @@ def configured_providers() -> list[Provider]:
             label=idp.label,
             protocol=SAML,
             start_url=reverse("saml:login", args=[idp.id]),
+            redirects_to=sp.sign_in_origins(idp),
         )
         for idp in sp.idps()
     ]
@@ -104,7 +106,9 @@ class Login(OneIdp, saml_views.LoginView):
         return refuse(request, f"{self.idp.label}'s metadata does not describe its sign-in.")
 
 
-@method_decorator(saml_session, name="dispatch")
+# The IdP's page posts the answer: no CSRF token can come with it (InResponseTo, checked
+# against this browser's SAML session, is what ties the answer to a request of ours).
+@method_decorator([csrf_exempt, saml_session], name="dispatch")
 class Acs(OneIdp, saml_views.AssertionConsumerServiceView):
     """The IdP's answer (HTTP-POST binding; no CSRF token can come with it). Every check
     is pysaml2's (signature, audience, destination, recipient, times, InResponseTo) except
@@ -160,6 +164,6 @@ def _seconds_left(response) -> int:
     return max(left, 0) + 3600
 
 
-@method_decorator(saml_session, name="dispatch")
+@method_decorator([csrf_exempt, saml_session], name="dispatch")
 class Sls(OneIdp, saml_views.LogoutView):
     """Where the IdP sends its answer to our logout request (and its own logout requests)."""

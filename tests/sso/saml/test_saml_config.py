@@ -138,3 +138,14 @@ def test_a_kept_copy_serves_when_the_idp_is_down(saml_idp, settings, monkeypatch
 
     monkeypatch.setattr(sp, "_fetch", down)
     assert sp.idp_metadata(idp) == first
+
+
+def test_the_sign_in_page_lets_the_button_post_on_to_the_idp(client, saml_idp, db):
+    """CSP's form-action also covers the redirect after the button's post: the sign-in
+    page allows the IdP's origin (from the metadata URL before the metadata is read, and
+    from its SingleSignOnService once it is)."""
+    idp_origin = saml_idp.base_url
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert f"form-action 'self' {idp_origin}" in policy
+    client.post("/sso/saml/test-idp/login/")  # reads the metadata
+    assert sp.sign_in_origins(saml_idp_setting(saml_idp)) == (idp_origin,)

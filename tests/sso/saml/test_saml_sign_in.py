@@ -129,3 +129,23 @@ def test_an_unreachable_idp_is_a_message_not_an_error_page(client, saml_idp, set
     settings.SAML_IDPS = [saml_idp_setting(saml_idp, metadata_url="http://127.0.0.1:9/md")]
     response = client.post("/sso/saml/test-idp/login/")
     assert "Test IdP cannot be reached right now" in refused(client, response)
+
+
+def test_the_acs_takes_the_idps_post_without_a_csrf_token(saml_idp):
+    """The IdP's page posts the answer cross-origin: Django's CSRF check must not stop it."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    token_page = browser.get("/accounts/login/")
+    token = token_page.cookies["csrftoken"].value
+    start = browser.post("/sso/saml/test-idp/login/", {"csrfmiddlewaretoken": token})
+    answer = sign_in_at_idp(start["Location"], "ada", "ada-pass")
+    response = post_answer(browser, answer)
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_the_login_url_needs_a_csrf_token(saml_idp):
+    from django.test import Client
+
+    assert Client(enforce_csrf_checks=True).post("/sso/saml/test-idp/login/").status_code == 403
