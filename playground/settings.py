@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from playground.lib.crypto import configured_keys
-from playground.lib.csp import content_security_policy
+from playground.lib.csp import content_security_policy, origin_of
 from playground.lib.env import (
     envbool,
     envchoice,
@@ -26,6 +26,7 @@ from playground.lib.env import (
     envorigins,
     envstr,
 )
+from playground.sso.oidc.config import allauth_providers as oidc_allauth_providers
 from playground.sso.oidc.config import providers_from_env as oidc_providers_from_env
 from playground.sso.saml.config import idps_from_env as saml_idps_from_env
 
@@ -438,25 +439,12 @@ OIDC_PROVIDERS = oidc_providers_from_env(os.environ)
 OIDC_CLOCK_SKEW_SECONDS = envint("OIDC_CLOCK_SKEW_SECONDS", 60)
 OIDC_CACHE_SECONDS = envint("OIDC_CACHE_SECONDS", 3600)
 OIDC_TIMEOUT_SECONDS = envfloat("OIDC_TIMEOUT_SECONDS", 5.0)
-SOCIALACCOUNT_PROVIDERS = {
-    "openid_connect": {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": [
-            {
-                "provider_id": provider.id,
-                "name": provider.label,
-                "client_id": provider.client_id,
-                "secret": provider.secret,
-                "settings": {
-                    "server_url": provider.issuer,
-                    "scope": list(provider.scopes),
-                    "oauth_pkce_enabled": True,
-                },
-            }
-            for provider in OIDC_PROVIDERS
-        ],
-    }
-}
+SOCIALACCOUNT_PROVIDERS = oidc_allauth_providers(OIDC_PROVIDERS)
+# The sign-in buttons and the sign-out form POST here and are redirected to the provider;
+# browsers hold such redirects to form-action too.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {origin_of(provider.issuer) for provider in OIDC_PROVIDERS}
+)
 SOCIALACCOUNT_ADAPTER = "playground.sso.oidc.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False  # the buttons POST (with CSRF), a link cannot start it

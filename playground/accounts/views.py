@@ -15,6 +15,8 @@ from playground.accounts import actions
 from playground.accounts.forms import LoginForm, PasswordChangeShortForm, SignupForm
 from playground.accounts.signup import FIRST, invitation_in, signup_gate
 from playground.sso import providers as sso_providers
+from playground.sso.logout import end_session_url
+from playground.sso.signin import LOGOUT_SESSION_KEY
 
 
 def safe_next_url(request: HttpRequest) -> str:
@@ -105,9 +107,14 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         was_signed_in = request.user.is_authenticated
+        provider_session = request.session.get(LOGOUT_SESSION_KEY)
         response = super().post(request, *args, **kwargs)
         if was_signed_in:
             messages.info(request, "You have been logged out.")
+            # Signed in through SSO: end the provider's session too, where it offers it.
+            at_provider = end_session_url(request, provider_session)
+            if at_provider:
+                return redirect(at_provider)
         return response
 
 

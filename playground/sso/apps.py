@@ -7,3 +7,10 @@ class SsoConfig(AppConfig):
     name = "playground.sso"
     label = "sso"
     verbose_name = "Single sign-on"
+
+    def ready(self) -> None:
+        from allauth.account.signals import user_logged_in
+
+        from playground.sso.signin import signed_in
+
+        user_logged_in.connect(signed_in, dispatch_uid="sso-signed-in")

@@ -82,3 +82,22 @@ def _provider(environ: Mapping[str, str], n: int) -> OidcProvider:
 
 def _slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:50]
+
+
+def allauth_providers(providers: list[OidcProvider]) -> dict:
+    """settings.SOCIALACCOUNT_PROVIDERS: one allauth "app" per provider, PKCE on."""
+    apps = [
+        {
+            "provider_id": provider.id,
+            "name": provider.label,
+            "client_id": provider.client_id,
+            "secret": provider.secret,
+            "settings": {
+                "server_url": provider.issuer,
+                "scope": list(provider.scopes),
+                "oauth_pkce_enabled": True,
+            },
+        }
+        for provider in providers
+    ]
+    return {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": apps}}

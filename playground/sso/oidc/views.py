@@ -1,10 +1,14 @@
-"""The OpenID Connect sign-in URLs: allauth's login and callback views, run with our
-adapter (adapter.py) instead of allauth's, so every ID token is checked in full."""
+"""The OpenID Connect sign-in URLs: allauth's flow, started with a nonce and finished
+with our adapter (adapter.py), so every ID token is checked in full."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -24,27 +28,40 @@ def configured_providers() -> list[Provider]:
     ]
 
 
-@require_POST
-def login(request: HttpRequest, provider_id: str) -> HttpResponse:
-    """Start a sign-in at the provider (a POST with CSRF: a link elsewhere cannot)."""
+def _provider(request: HttpRequest, provider_id: str):
+    from allauth.socialaccount.adapter import get_adapter
     from allauth.socialaccount.models import SocialApp
-    from allauth.socialaccount.providers.oauth2.views import OAuth2LoginView
 
     from playground.sso.oidc.adapter import OidcAdapter
 
     try:
-        return OAuth2LoginView.adapter_view(OidcAdapter(request, provider_id))(request)
+        provider = get_adapter().get_provider(request, provider=provider_id)
     except SocialApp.DoesNotExist:
         raise Http404("No such sign-in provider.") from None
+    provider.oauth2_adapter_class = OidcAdapter  # cached discovery, full token checks
+    return provider
+
+
+@require_POST
+def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """Start a sign-in at the provider: state, PKCE (S256) and a nonce stashed in the
+    session. POST with CSRF: a link or form elsewhere cannot start one."""
+    from playground.sso.oidc.tokens import OidcError
+
+    provider = _provider(request, provider_id)
+    nonce = secrets.token_urlsafe(32)
+    kwargs = provider.get_redirect_from_request_kwargs(request)
+    # Only what settings say: no scope or parameter from the request.
+    kwargs.update(scope=provider.get_scope(), auth_params={"nonce": nonce})
+    try:
+        return provider.redirect(request, nonce=nonce, **kwargs)
+    except OidcError as error:  # discovery unreachable or wrong
+        messages.error(request, str(error))
+        return redirect("login")
 
 
 def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
-    from allauth.socialaccount.models import SocialApp
-    from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView
+    from playground.sso.oidc.adapter import CallbackView, OidcAdapter
 
-    from playground.sso.oidc.adapter import OidcAdapter
-
-    try:
-        return OAuth2CallbackView.adapter_view(OidcAdapter(request, provider_id))(request)
-    except SocialApp.DoesNotExist:
-        raise Http404("No such sign-in provider.") from None
+    provider = _provider(request, provider_id)
+    return CallbackView.adapter_view(OidcAdapter(request, provider.app.provider_id))(request)
