@@ -28,6 +28,7 @@ from playground.lib.env import (
 )
 from playground.sso.oidc.config import allauth_providers as oidc_allauth_providers
 from playground.sso.oidc.config import providers_from_env as oidc_providers_from_env
+from playground.sso.saml.config import form_action_origins as saml_form_action_origins
 from playground.sso.saml.config import idps_from_env as saml_idps_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -462,6 +463,8 @@ ACCOUNT_UNIQUE_EMAIL = False
 # playground/sso/saml/config.py and .env.example). Their metadata is read on first use.
 SAML_IDPS = saml_idps_from_env(os.environ)
 SSO_PROVIDER_SOURCES += ["playground.sso.saml.views.configured_providers"]
+# The sign-in buttons and the sign-out form are redirected to the IdPs (see OIDC above).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += saml_form_action_origins(SAML_IDPS)
 # Our entity id; default <PUBLIC_BASE_URL or this site>/sso/saml/metadata/.
 SAML_SP_ENTITY_ID = envstr("SAML_SP_ENTITY_ID")
 # Our key pair (PEM), to sign requests and decrypt encrypted assertions; optional. As text

@@ -48,8 +48,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     }
     if not gate.allowed:
         status = 403 if request.method == "POST" else 200
-        response = render(request, "accounts/signup.html", context, status=status)
-        return sso_providers.allow_redirects(response, context["sso_providers"])
+        return render(request, "accounts/signup.html", context, status=status)
     data = request.POST if request.method == "POST" else None
     form = SignupForm(data, invitation=gate.invitation)
     if form.is_valid():
@@ -59,8 +58,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             return _welcome(request, user, joined, first=gate.state == FIRST, next_url=next_url)
-    response = render(request, "accounts/signup.html", {**context, "form": form})
-    return sso_providers.allow_redirects(response, context["sso_providers"])
+    return render(request, "accounts/signup.html", {**context, "form": form})
 
 
 def _welcome(request: HttpRequest, user, joined, *, first: bool, next_url: str) -> HttpResponse:
@@ -96,10 +94,6 @@ class LoginView(auth_views.LoginView):
         context["show_password_form"] = not settings.SSO_ONLY or break_glass
         context["sso_only"] = settings.SSO_ONLY
         return context
-
-    def render_to_response(self, context, **kwargs) -> HttpResponse:
-        response = super().render_to_response(context, **kwargs)
-        return sso_providers.allow_redirects(response, context["sso_providers"])
 
 
 class LogoutView(auth_views.LogoutView):

@@ -24,9 +24,6 @@ class Provider:
     label: str  # the button says "Sign in with <label>"
     protocol: str  # OIDC or SAML
     start_url: str  # where the button goes (a path on this site)
-    # Origins the start URL redirects the browser to (the provider's sign-in page). CSP's
-    # form-action also covers a form post's redirects, so pages with the button allow them.
-    redirects_to: tuple[str, ...] = ()
 
 
 def configured() -> list[Provider]:
@@ -41,17 +38,6 @@ def configured() -> list[Provider]:
     if duplicates:
         raise ImproperlyConfigured(f"Two sign-in providers share the id {duplicates[0]!r}.")
     return found
-
-
-def allow_redirects(response, shown: list[Provider]):
-    """Let the buttons of `shown` on this page post to URLs that redirect to their
-    providers (a per-response addition to the CSP's form-action)."""
-    origins = sorted({origin for provider in shown for origin in provider.redirects_to})
-    if origins:
-        update = dict(getattr(response, "_csp_update", None) or {})
-        update["form-action"] = [*update.get("form-action", []), *origins]
-        response._csp_update = update
-    return response
 
 
 def find(provider_id: str) -> Provider | None:

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from defusedxml import DefusedXmlException, ElementTree
 from django.core.exceptions import ImproperlyConfigured
 
 NUMBERED = re.compile(r"^SAML_(\d+)_METADATA_(URL|FILE)$")
+METADATA_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
@@ -87,6 +89,40 @@ def _idp(environ: Mapping[str, str], n: int) -> SamlIdp | None:
         email_attribute=value("EMAIL_ATTRIBUTE"),
         email_verified=_flag(value("EMAIL_VERIFIED"), f"SAML_{n}_EMAIL_VERIFIED"),
     )
+
+
+def form_action_origins(idps: list[SamlIdp]) -> list[str]:
+    """Where our sign-in and sign-out posts may redirect the browser (CSP form-action
+    follows redirects): each IdP's metadata host (at Okta, Entra ID, Keycloak and ADFS its
+    sign-in and sign-out pages are there too) and, for metadata in a file, the hosts of its
+    SingleSignOnService and SingleLogoutService. Reads files only, never the network."""
+    origins: set[str] = set()
+    for idp in idps:
+        if idp.metadata_url:
+            origins.add(_origin(idp.metadata_url))
+        else:
+            origins.update(_service_origins(Path(idp.metadata_file).read_bytes()))
+    return sorted(origin for origin in origins if origin)
+
+
+def _service_origins(xml: bytes) -> set[str]:
+    try:
+        root = ElementTree.fromstring(xml)
+    except (ElementTree.ParseError, DefusedXmlException):
+        return set()  # the first sign-in says what is wrong with it
+    services = [
+        element
+        for name in ("SingleSignOnService", "SingleLogoutService")
+        for element in root.iter(f"{{{METADATA_NS}}}{name}")
+    ]
+    return {_origin(service.get("Location", "")) for service in services}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _check_metadata_url(url: str, name: str) -> None:

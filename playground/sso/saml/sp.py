@@ -10,8 +10,6 @@ this browser made (no IdP-initiated sign-in), and times within SAML_CLOCK_SKEW_S
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
 import os
 import shutil
@@ -21,14 +19,12 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from defusedxml import DefusedXmlException, ElementTree
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import SPConfig
 
-from playground.lib.csp import origin_of
 from playground.sso.saml.config import SamlIdp
 
 log = logging.getLogger(__name__)
@@ -179,37 +175,6 @@ def idp_metadata(idp: SamlIdp) -> str:
     with _lock:
         _metadata[idp.id] = _Kept(xml, now + settings.SAML_METADATA_CACHE_SECONDS)
     return xml
-
-
-def sign_in_origins(idp: SamlIdp) -> tuple[str, ...]:
-    """Where our login URL may send the browser, without the network: the origins of the
-    IdP's SingleSignOnService in its metadata when already read (its file, or a kept copy),
-    and the metadata URL's origin (the same host at Okta, Entra ID, Keycloak, ADFS)."""
-    origins = {origin_of(idp.metadata_url)} if idp.metadata_url else set()
-    xml = _metadata_read_so_far(idp)
-    if xml:
-        origins.update(_sso_origins(xml))
-    return tuple(sorted(o for o in origins if o))
-
-
-def _metadata_read_so_far(idp: SamlIdp) -> str:
-    if idp.metadata_file:
-        with contextlib.suppress(MetadataUnavailable):
-            return idp_metadata(idp)
-        return ""
-    with _lock:
-        kept = _metadata.get(idp.id)
-    return kept.value if kept else ""
-
-
-@functools.lru_cache(maxsize=16)
-def _sso_origins(xml: str) -> frozenset[str]:
-    try:
-        root = ElementTree.fromstring(xml.encode())
-    except (ElementTree.ParseError, DefusedXmlException):
-        return frozenset()
-    services = root.iter(f"{{{md.NAMESPACE}}}SingleSignOnService")
-    return frozenset(origin_of(service.get("Location", "")) for service in services)
 
 
 def _fetch(url: str) -> str:

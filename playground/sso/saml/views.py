@@ -48,7 +48,6 @@ def configured_providers() -> list[Provider]:
             label=idp.label,
             protocol=SAML,
             start_url=reverse("saml:login", args=[idp.id]),
-            redirects_to=sp.sign_in_origins(idp),
         )
         for idp in sp.idps()
     ]

@@ -10,7 +10,7 @@ from saml2.xml.schema import validate as validate_against_schema
 
 from playground.sso import providers
 from playground.sso.saml import sp
-from playground.sso.saml.config import idps_from_env
+from playground.sso.saml.config import form_action_origins, idps_from_env
 from tests.sso.saml.conftest import saml_idp_setting
 
 
@@ -140,12 +140,14 @@ def test_a_kept_copy_serves_when_the_idp_is_down(saml_idp, settings, monkeypatch
     assert sp.idp_metadata(idp) == first
 
 
-def test_the_sign_in_page_lets_the_button_post_on_to_the_idp(client, saml_idp, db):
-    """CSP's form-action also covers the redirect after the button's post: the sign-in
-    page allows the IdP's origin (from the metadata URL before the metadata is read, and
-    from its SingleSignOnService once it is)."""
-    idp_origin = saml_idp.base_url
-    policy = client.get("/accounts/login/")["Content-Security-Policy"]
-    assert f"form-action 'self' {idp_origin}" in policy
-    client.post("/sso/saml/test-idp/login/")  # reads the metadata
-    assert sp.sign_in_origins(saml_idp_setting(saml_idp)) == (idp_origin,)
+def test_form_action_allows_the_idps_hosts_without_the_network(saml_idp, tmp_path):
+    """CSP's form-action also covers the redirect after the sign-in button's (and the
+    sign-out form's) post: the IdPs' hosts are allowed, from the metadata URL, or from the
+    services listed in a metadata file."""
+    metadata = tmp_path / "idp.xml"
+    metadata.write_text(saml_idp.metadata_xml())
+    from_url = saml_idp_setting(saml_idp, metadata_url="https://corp.okta.com/app/x/metadata")
+    from_file = saml_idp_setting(saml_idp, id="file", metadata_url="", metadata_file=metadata)
+    assert form_action_origins([from_url, from_file]) == sorted(
+        ["https://corp.okta.com", saml_idp.base_url]
+    )
