@@ -486,3 +486,4 @@ SAML_METADATA_TIMEOUT_SECONDS = envfloat("SAML_METADATA_TIMEOUT_SECONDS", 5.0)
 SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 SAML_SESSION_COOKIE_SAMESITE = "None" if HTTPS else "Lax"
 SAML_CSP_HANDLER = ""  # our pages load nothing from the IdP
+SAML_LOGOUT_REQUEST_PREFERRED_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"

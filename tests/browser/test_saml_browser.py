@@ -1,6 +1,7 @@
 """SAML sign-in in a real browser: "Sign in with Test IdP" on our sign-in page, the
 person signs in at a real SAML IdP (pysaml2's, tests/sso/saml/idp.py), lands back signed
-in, with the team role its groups attribute gives through a group rule; an expired
+in, with the team role its groups attribute gives through a group rule, and signs out
+here and at the IdP (single logout); an expired
 answer from the IdP is a message on the sign-in page."""
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def test_sign_in_with_the_idp_lands_signed_in_with_the_team_role(saml_site, page
     from playground.accounts.models import Membership, Role, Team
     from playground.sso.models import GroupRule
 
-    server, _ = saml_site
+    server, idp = saml_site
     design = Team.objects.create(name="Design", slug="design")
     GroupRule.objects.create(group="design", team=design, role=Role.ADMIN)
 
@@ -59,6 +60,17 @@ def test_sign_in_with_the_idp_lands_signed_in_with_the_team_role(saml_site, page
     assert membership.role == Role.ADMIN
     page.goto(f"{server.url}/teams/")
     expect(page.get_by_role("link", name="Design")).to_be_visible()
+
+    # Sign-out ends our session, then single logout at the IdP, which sends the browser
+    # back to our logout return, and home.
+    logouts = len(idp.logouts)
+    page.locator("summary").filter(has_text="ada").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{server.url}/")
+    expect(
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Log in")
+    ).to_be_visible()
+    assert len(idp.logouts) == logouts + 1
 
 
 def test_an_expired_answer_is_a_message_on_the_sign_in_page(saml_site, page):

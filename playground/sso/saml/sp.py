@@ -55,6 +55,11 @@ def find_idp(idp_id: str) -> SamlIdp | None:
     return next((idp for idp in idps() if idp.id == idp_id), None)
 
 
+def saml_session_cookie_name() -> str:
+    """djangosaml2's own session cookie (requests in flight, the signed-in subject)."""
+    return getattr(settings, "SAML_SESSION_COOKIE_NAME", "saml_session")
+
+
 def forget() -> None:
     """Drop kept metadata and configurations (tests; a changed IdP is read again anyway
     after SAML_METADATA_CACHE_SECONDS)."""

@@ -11,24 +11,33 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import logout as auth_logout
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import decorator_from_middleware, method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
+from django.views.generic import View
 from djangosaml2 import views as saml_views
 from djangosaml2.middleware import SamlSessionMiddleware
+from djangosaml2.utils import get_location
+from saml2 import BINDING_HTTP_REDIRECT
+from saml2.client_base import LogoutError
 from saml2.metadata import entity_descriptor
+from saml2.s_utils import UnsupportedBinding
 
 from playground.sso.providers import SAML, Provider
 from playground.sso.saml import accounts, sp
 from playground.sso.saml.config import SamlIdp
+from playground.sso.saml.logout import ticket_is_good
 from playground.sso.saml.refusals import NotForUs, Replayed, plain_words
+from playground.sso.signin import LOGOUT_SESSION_KEY
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +45,6 @@ log = logging.getLogger(__name__)
 # with the IdP's cross-site POST (SameSite=None over HTTPS). Only these views need it, so
 # it wraps them instead of every request of the site.
 saml_session = decorator_from_middleware(SamlSessionMiddleware)
-
-SESSION_PROVIDER = "saml_provider"  # which IdP signed this session in (for single logout)
 
 
 def configured_providers() -> list[Provider]:
@@ -134,7 +141,8 @@ class Acs(OneIdp, saml_views.AssertionConsumerServiceView):
         # Our only backend that loads users by id: the session names it for later requests.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         saml_views._set_subject_id(request.saml_session, session_info["name_id"])
-        request.session[SESSION_PROVIDER] = self.idp.id
+        # What the sign-out needs for single logout at this IdP (sso/logout.py).
+        request.session[LOGOUT_SESSION_KEY] = {"protocol": SAML, "provider": self.idp.id}
         log.info("SAML sign-in of %s through %s", user.get_username(), self.idp.id)
         return user
 
@@ -163,6 +171,40 @@ def _seconds_left(response) -> int:
     return max(left, 0) + 3600
 
 
+@method_decorator(saml_session, name="dispatch")
+class Logout(OneIdp, saml_views.SPConfigMixin, View):
+    """Right after our sign-out (logout.end_session_url): a LogoutRequest to the IdP by
+    redirect. Without a good ticket, or with nothing to end at the IdP, home."""
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        subject_id = saml_views._get_subject_id(request.saml_session)
+        if subject_id is None or not ticket_is_good(request, self.idp.id):
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        state, client = self.get_state_client(request)
+        try:
+            result = client.global_logout(subject_id)
+        except (LogoutError, UnsupportedBinding) as error:
+            log.warning("no single logout at %s: %s", self.idp.id, error)
+            result = {}
+        state.sync()
+        for answer in result.values():
+            if isinstance(answer, tuple) and answer[0] == BINDING_HTTP_REDIRECT:
+                return HttpResponseRedirect(get_location(answer[1]))
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
 @method_decorator([csrf_exempt, saml_session], name="dispatch")
 class Sls(OneIdp, saml_views.LogoutView):
-    """Where the IdP sends its answer to our logout request (and its own logout requests)."""
+    """The IdP's answer to our LogoutRequest, or its own LogoutRequest (another service
+    signed out): either ends the Playground session and goes home; never an error page."""
+
+    def do_logout_service(self, request, data, binding, *args, **kwargs):
+        if "SAMLRequest" in data and saml_views._get_subject_id(request.saml_session) is None:
+            auth_logout(request)  # nothing of ours to report to the IdP
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        try:
+            return super().do_logout_service(request, data, binding, *args, **kwargs)
+        except Exception:
+            log.warning("SAML logout message from %s not understood", self.idp.id, exc_info=True)
+            auth_logout(request)
+            return redirect(settings.LOGOUT_REDIRECT_URL)
