@@ -446,7 +446,8 @@ SOCIALACCOUNT_PROVIDERS = oidc_allauth_providers(OIDC_PROVIDERS)
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
     {origin_of(provider.issuer) for provider in OIDC_PROVIDERS}
 )
-SOCIALACCOUNT_ADAPTER = "playground.sso.oidc.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "playground.sso.hooks.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "playground.sso.hooks.AccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False  # the buttons POST (with CSRF), a link cannot start it
 SOCIALACCOUNT_STORE_TOKENS = False

@@ -47,6 +47,11 @@ const provider = new Provider(config.issuer, {
   },
 });
 
+// Why the provider refused something, in its log (the tests print it when they fail).
+for (const event of ['end_session.error', 'grant.error', 'authorization.error', 'server_error']) {
+  provider.on(event, (ctx, error) => console.log(event, error.message, error.error_detail ?? '', error.cause?.message ?? ''));
+}
+
 provider.listen(config.port, '127.0.0.1', () => {
   console.log(`oidc-idp listening on ${config.issuer}`);
 });

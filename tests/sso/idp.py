@@ -26,6 +26,9 @@ CLIENT_ID, CLIENT_SECRET = "playground", "playground-client-secret"
 def new_signing_key() -> tuple[rsa.RSAPrivateKey, dict]:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = jwt.algorithms.RSAAlgorithm.to_jwk(private, as_dict=True)
+    # PyJWT writes key_ops ["sign"]; the provider would then not verify with it either
+    # (its own ID tokens, as id_token_hint at sign-out).
+    jwk.pop("key_ops", None)
     return private, {**jwk, "kid": uuid.uuid4().hex[:12], "alg": "RS256", "use": "sig"}
 
 

@@ -98,15 +98,42 @@ def test_a_replayed_callback_is_refused(client, oidc):
     assert not signed_in(client)
 
 
+def query_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def stashed_state(client, state_id: str) -> dict:
+    return client.session["socialaccount_states"][state_id][0]
+
+
 @pytest.mark.django_db
-def test_a_replayed_code_is_refused_by_the_provider(client, oidc):
-    used = parse_qs(urlsplit(sign_in_at_idp(start(client), "dora")).query)
-    finish(client, f"{CALLBACK}?code={used['code'][0]}&state={used['state'][0]}")
+def test_a_code_carried_into_another_sign_in_is_refused(client, oidc):
+    """An attacker's code injected into someone's sign-in: PKCE (the code was issued for
+    another verifier) makes the provider refuse it."""
+    stolen = query_of(sign_in_at_idp(start(client), "dora"))["code"]
     client.logout()
-    fresh = parse_qs(urlsplit(start(client)).query)  # a new sign-in, its state
-    page = finish(client, f"{CALLBACK}?code={used['code'][0]}&state={fresh['state'][0]}")
+    state = query_of(start(client))["state"]
+    page = finish(client, f"{CALLBACK}?code={stolen}&state={state}")
     assert "did not accept this sign-in" in refusal(page)
     assert not signed_in(client)
+    assert "code_verifier does not match" in oidc.log()
+
+
+@pytest.mark.django_db
+def test_a_code_used_twice_is_refused_by_the_provider(client, oidc):
+    first = query_of(sign_in_at_idp(start(client), "dora"))
+    verifier = stashed_state(client, first["state"])["pkce_code_verifier"]
+    finish(client, f"{CALLBACK}?code={first['code']}&state={first['state']}")
+    assert signed_in(client)
+    client.logout()
+    state = query_of(start(client))["state"]
+    session = client.session  # the new sign-in, made to hold the first one's verifier
+    session["socialaccount_states"][state][0]["pkce_code_verifier"] = verifier
+    session.save()
+    page = finish(client, f"{CALLBACK}?code={first['code']}&state={state}")
+    assert "did not accept this sign-in" in refusal(page)
+    assert not signed_in(client)
+    assert "authorization code already consumed" in oidc.log()
 
 
 @pytest.mark.django_db
@@ -188,3 +215,89 @@ def test_an_hmac_signed_token_is_refused(oidc):
                      algorithm="HS256")  # fmt: skip
     with pytest.raises(tokens.OidcError, match="not signed as expected"):
         check(oidc, raw)
+
+
+@pytest.mark.django_db
+def test_signing_in_again_with_fewer_groups_takes_the_team_away(client, oidc):
+    design = Team.objects.create(name="Design", slug="design")
+    GroupRule.objects.create(group="design-leads", team=design, role=Role.ADMIN)
+    finish(client, sign_in_at_idp(start(client), "dora"))
+    client.logout()
+    oidc.set_account("dora", groups=["marketing"])
+    finish(client, sign_in_at_idp(start(client), "dora"))
+    assert signed_in(client)
+    assert not Membership.objects.filter(team=design).exists()
+
+
+@pytest.mark.django_db
+def test_an_existing_account_is_not_linked_by_email_by_default(client, oidc, django_user_model):
+    local = django_user_model.objects.create_user("dora.local", email="dora@example.com")
+    finish(client, sign_in_at_idp(start(client), "dora"))
+    assert client.session["_auth_user_id"] != str(local.pk)
+    assert django_user_model.objects.get(pk=client.session["_auth_user_id"]).username == "dora"
+
+
+@pytest.fixture
+def linking(settings):
+    settings.SSO_LINK_BY_EMAIL = True
+    settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+    settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+
+
+@pytest.mark.django_db
+def test_with_linking_a_verified_email_signs_in_to_the_existing_account(
+    client, oidc, linking, django_user_model
+):
+    local = django_user_model.objects.create_user("dora.local", email="dora@example.com")
+    finish(client, sign_in_at_idp(start(client), "dora"))
+    assert client.session["_auth_user_id"] == str(local.pk)
+
+
+@pytest.mark.django_db
+def test_with_linking_an_unverified_email_makes_a_new_account(
+    client, oidc, linking, django_user_model
+):
+    local = django_user_model.objects.create_user("dora.local", email="dora@example.com")
+    oidc.set_account("dora", email_verified=False)
+    finish(client, sign_in_at_idp(start(client), "dora"))
+    assert signed_in(client)
+    assert client.session["_auth_user_id"] != str(local.pk)
+
+
+@pytest.mark.django_db
+def test_a_deactivated_account_is_refused_in_words(client, oidc, django_user_model):
+    finish(client, sign_in_at_idp(start(client), "dora"))
+    client.logout()
+    django_user_model.objects.filter(username="dora").update(is_active=False)
+    page = finish(client, sign_in_at_idp(start(client), "dora"))
+    assert "deactivated" in refusal(page)
+    assert not signed_in(client)
+
+
+@pytest.mark.django_db
+def test_sign_in_starts_only_by_post_and_only_for_a_configured_provider(client, oidc):
+    assert client.get("/sso/oidc/idp/login/").status_code == 405
+    assert client.post("/sso/oidc/nobody/login/").status_code == 404
+    assert client.get("/sso/oidc/nobody/login/callback/?code=x&state=y").status_code == 404
+
+
+@pytest.mark.django_db
+def test_new_signing_keys_are_fetched_when_a_token_names_an_unknown_key(oidc):
+    config = tokens.discovery(oidc.url, "Test IdP")
+    cache.set(f"sso:oidc:jwks:{config['jwks_uri']}", {"keys": []})  # before a rotation
+    assert check(oidc, id_token(oidc))["sub"] == "dora"
+
+
+@pytest.mark.django_db
+def test_sign_out_offers_the_providers_end_session(client, oidc):
+    finish(client, sign_in_at_idp(start(client), "dora"))
+    answer = client.post("/accounts/logout/")
+    assert answer["Location"].startswith(f"{oidc.url}/session/end?id_token_hint=")
+    assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2F" in answer["Location"]
+    assert not signed_in(client)
+
+
+@pytest.mark.django_db
+def test_a_password_sign_out_stays_here(client_alice, oidc):
+    answer = client_alice.post("/accounts/logout/")
+    assert answer["Location"] == "/"

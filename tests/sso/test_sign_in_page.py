@@ -85,3 +85,13 @@ def test_provider_settings_say_what_is_missing():
         providers_from_env({**OKTA, "OIDC_2_ISSUER": "https://b", "OIDC_2_CLIENT_ID": "c",
                             "OIDC_2_SECRET": "s", "OIDC_2_ID": "Bad Id"})  # fmt: skip
     assert "s3cret" not in repr(providers_from_env(OKTA))
+
+
+def test_checks_warn_of_a_plain_http_issuer_and_of_sso_only_without_providers(settings):
+    from playground.sso.checks import issuers_use_https, sso_only_has_a_provider
+
+    settings.OIDC_PROVIDERS = providers_from_env({**OKTA, "OIDC_1_ISSUER": "http://idp.test"})
+    assert [w.id for w in issuers_use_https()] == ["sso.W001"]
+    settings.OIDC_PROVIDERS = []
+    settings.SSO_ONLY = True
+    assert [w.id for w in sso_only_has_a_provider()] == ["sso.W002"]

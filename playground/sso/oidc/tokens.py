@@ -21,13 +21,15 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from django.conf import settings
 from django.core.cache import cache
 
+from playground.sso.errors import SignInRefused
+
 # Only public-key signatures: an HMAC "signature" would use the client secret, and `none`
 # is no signature at all.
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
                         "ES384", "ES512", "EdDSA"})  # fmt: skip
 
 
-class OidcError(OAuth2Error):
+class OidcError(OAuth2Error, SignInRefused):
     """A sign-in refused; str() says why in plain words."""
 
 

@@ -32,8 +32,10 @@ def _provider(request: HttpRequest, provider_id: str):
     from allauth.socialaccount.adapter import get_adapter
     from allauth.socialaccount.models import SocialApp
 
-    from playground.sso.oidc.adapter import OidcAdapter
+    from playground.sso.oidc.adapter import OidcAdapter, configured
 
+    if configured(provider_id) is None:  # only settings' providers (not apps added in the admin)
+        raise Http404("No such sign-in provider.")
     try:
         provider = get_adapter().get_provider(request, provider=provider_id)
     except SocialApp.DoesNotExist:
