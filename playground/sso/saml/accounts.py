@@ -5,7 +5,6 @@ groups attribute at every sign-in (sso.groups.sync_teams)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,7 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from saml2.saml import NAMEID_FORMAT_TRANSIENT
 
+from playground.sso.errors import SignInRefused
 from playground.sso.groups import sync_teams
+from playground.sso.hooks import unique_username
 from playground.sso.saml.config import SamlIdp
 from playground.sso.saml.models import SamlIdentity
 
@@ -24,11 +25,6 @@ EMAIL_ATTRIBUTES = (
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
 )
 USERNAME_FALLBACKS = ("uid", "username", "preferred_username")
-USERNAME_JUNK = re.compile(r"[^\w.@+-]")
-
-
-class SignInRefused(Exception):
-    """The assertion was valid but names nobody who may sign in; str() is for people."""
 
 
 @dataclass(frozen=True)
@@ -121,22 +117,16 @@ def _linked_by_email(idp: SamlIdp, person: Person):
 
 
 def _new_user(person: Person):
-    User = get_user_model()
-    base = _clean_username(person.username or person.email.split("@")[0] or person.subject)
-    for n in range(1, 1000):
-        candidate = base if n == 1 else f"{base[:140]}-{n}"
-        if User.objects.filter(username__iexact=candidate).exists():
-            continue
+    wanted = person.username or person.email.split("@")[0] or person.subject
+    for _ in range(3):
         try:
             with transaction.atomic():
-                user = User.objects.create(username=candidate, email=person.email)
-        except IntegrityError:  # taken meanwhile by another sign-in
+                user = get_user_model().objects.create(
+                    username=unique_username(wanted.replace(" ", ".")), email=person.email
+                )
+        except IntegrityError:  # the name was taken meanwhile by another sign-in
             continue
         user.set_unusable_password()
         user.save(update_fields=["password"])
         return user
     raise SignInRefused("No free username could be found for you; ask an administrator.")
-
-
-def _clean_username(raw: str) -> str:
-    return USERNAME_JUNK.sub("", raw.replace(" ", "."))[:150] or "user"

@@ -8,3 +8,6 @@ class SamlConfig(AppConfig):
     label = "sso_saml"
     verbose_name = "SAML sign-in"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from playground.sso.saml import checks  # noqa: F401 - registers them

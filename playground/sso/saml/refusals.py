@@ -13,7 +13,7 @@ from saml2.response import (
 from saml2.sigver import MissingKey, SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
-from playground.sso.saml.accounts import SignInRefused
+from playground.sso.errors import SignInRefused
 
 
 class Replayed(Exception):

@@ -32,6 +32,7 @@ from saml2.client_base import LogoutError
 from saml2.metadata import entity_descriptor
 from saml2.s_utils import UnsupportedBinding
 
+from playground.sso.errors import SignInRefused
 from playground.sso.providers import SAML, Provider
 from playground.sso.saml import accounts, sp
 from playground.sso.saml.config import SamlIdp
@@ -135,7 +136,7 @@ class Acs(OneIdp, saml_views.AssertionConsumerServiceView):
         try:
             person = accounts.person_from(self.idp, session_info)
             user = accounts.sign_in_user(self.idp, person)
-        except accounts.SignInRefused as error:
+        except SignInRefused as error:
             self.refusal = error
             raise PermissionDenied(str(error)) from None
         # Our only backend that loads users by id: the session names it for later requests.

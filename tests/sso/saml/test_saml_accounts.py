@@ -56,7 +56,7 @@ def test_a_taken_username_gets_a_number_and_the_local_account_stays_apart(client
     sign_in(client, "ada")
     user = signed_in_user(client)
     assert user != local
-    assert user.username == "ada-2"
+    assert user.username == "ada2"
 
 
 def test_email_links_an_account_only_when_allowed_and_vouched_for(client, saml_idp, settings):

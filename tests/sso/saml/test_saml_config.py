@@ -151,3 +151,13 @@ def test_form_action_allows_the_idps_hosts_without_the_network(saml_idp, tmp_pat
     assert form_action_origins([from_url, from_file]) == sorted(
         ["https://corp.okta.com", saml_idp.base_url]
     )
+
+
+def test_a_missing_xmlsec1_is_a_check_error_when_saml_is_configured(settings, monkeypatch):
+    from playground.sso.saml.checks import xmlsec1_is_installed
+
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    settings.SAML_IDPS = []
+    assert xmlsec1_is_installed() == []
+    settings.SAML_IDPS = idps_from_env({"SAML_1_METADATA_URL": "https://corp.okta.com/md"})
+    assert [error.id for error in xmlsec1_is_installed()] == ["sso_saml.E001"]
