@@ -5,8 +5,10 @@ It serves its metadata (`/metadata`), takes AuthnRequests by HTTP-Redirect (`/ss
 a username/password form, and answers by HTTP-POST with a signed assertion carrying the
 user's `uid`, `mail`, `displayName` and `groups`. The form's hidden `mode` field (tests set
 it) makes the hostile answers a broken or malicious IdP would send: `unsigned`,
-`wrong-audience`, `expired`, `wrong-key` (signed by a key not in the metadata) and
-`denied` (a RequestDenied status). Logout requests (`/slo`) are answered as success.
+`response-signed-only` (a signed response around an unsigned assertion), `wrong-audience`
+(made for another SP), `expired` (made 20 minutes ago, valid for 15), `wrong-key` (signed
+by a key not in the metadata) and `denied` (a RequestDenied status). Logout requests
+(`/slo`) are answered as success, and their NameIDs listed in `logouts`.
 
 The SP's metadata is read from `sp_metadata()` when the first request needs it: the SP
 may start after the IdP.
@@ -47,7 +49,15 @@ ELSEWHERE_METADATA = f"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:
 <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
  Location="https://elsewhere.example/acs" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>"""
 
-MODES = ("normal", "unsigned", "wrong-audience", "expired", "wrong-key", "denied")
+MODES = (
+    "normal",
+    "unsigned",
+    "response-signed-only",
+    "wrong-audience",
+    "expired",
+    "wrong-key",
+    "denied",
+)
 
 
 @dataclass
@@ -209,8 +219,8 @@ class TestIdp:
             identity,
             userid=username,
             authn={"class_ref": saml.AUTHN_PASSWORD_PROTECTED, "authn_auth": self.entity_id},
-            sign_assertion=mode != "unsigned",
-            sign_response=False,
+            sign_assertion=mode not in ("unsigned", "response-signed-only"),
+            sign_response=mode == "response-signed-only",
             **args,
         )
 

@@ -38,6 +38,7 @@ def refused(client, response) -> str:
     ("mode", "words"),
     [
         ("unsigned", "was not signed"),
+        ("response-signed-only", "was not signed"),
         ("wrong-audience", "for another service"),
         ("expired", "has expired"),
         ("wrong-key", "signature is not Test IdP's"),
@@ -149,3 +150,20 @@ def test_the_login_url_needs_a_csrf_token(saml_idp):
     from django.test import Client
 
     assert Client(enforce_csrf_checks=True).post("/sso/saml/test-idp/login/").status_code == 403
+
+
+def test_with_our_key_pair_requests_are_signed_and_the_sign_in_works(client, saml_idp, settings):
+    from urllib.parse import parse_qs, urlsplit
+
+    from playground.sso.saml import sp
+    from tests.sso.saml.idp import make_key_pair
+
+    settings.SAML_SP_KEY_FILE, settings.SAML_SP_CERT_FILE = make_key_pair(saml_idp.folder, "sp")
+    sp.forget()
+    saml_idp.forget()  # the IdP reads our metadata (now with our certificate) again
+    location = start_sign_in(client)
+    query = parse_qs(urlsplit(location).query)
+    assert query["SigAlg"] and query["Signature"]
+    answer = sign_in_at_idp(location, "ada", "ada-pass")
+    assert post_answer(client, answer)["Location"] == "/"
+    assert signed_in_user(client).username == "ada"
