@@ -24,6 +24,10 @@ class NotForUs(Exception):
     """An answer addressed (Destination) to another URL; djangosaml2 gives no exception."""
 
 
+class WrongIssuer(Exception):
+    """Issued by another IdP than this provider's entity (one listed in the same metadata)."""
+
+
 def plain_words(error: BaseException | None, label: str) -> str:
     """What to tell the person; `label` names the IdP ("Okta")."""
     text = str(error or "")
@@ -49,6 +53,8 @@ def plain_words(error: BaseException | None, label: str) -> str:
         isinstance(error, VerificationError) and "recipient" in text.lower()
     ):
         return f"The answer from {label} was addressed to another site."
+    if isinstance(error, WrongIssuer):
+        return f"This answer did not come from {label}: it was refused."
     if isinstance(error, StatusRequestDenied):
         return f"{label} refused the sign-in (access was denied)."
     if isinstance(error, StatusError):

@@ -101,10 +101,32 @@ def sp_config(request: HttpRequest, idp: SamlIdp | None) -> SPConfig:
         if kept is not None and kept.until > now:
             return kept.value
     config = SPConfig()
-    config.load(_config_dict(request, idp))
+    try:
+        config.load(_config_dict(request, idp))
+    except MetadataUnavailable:
+        raise
+    except Exception as error:  # pysaml2 could not read the metadata (or our key pair)
+        raise MetadataUnavailable(f"unusable SAML configuration: {error!r}") from None
+    if idp is not None:
+        idp_entity_id(config, idp)  # an ambiguous or empty metadata stops here
     with _lock:
         _configs[key] = _Kept(config, now + settings.SAML_METADATA_CACHE_SECONDS)
     return config
+
+
+def idp_entity_id(config: SPConfig, idp: SamlIdp) -> str:
+    """The entity id answers from `idp` must be issued by: SAML_n_ENTITY_ID, else the only
+    IdP its metadata describes. Raises MetadataUnavailable when that is not one entity."""
+    listed = list(config.metadata.identity_providers())
+    if idp.entity_id:
+        if idp.entity_id not in listed:
+            raise MetadataUnavailable(f"{idp.entity_id} is not in the metadata of {idp.id}")
+        return idp.entity_id
+    if len(listed) != 1:
+        raise MetadataUnavailable(
+            f"the metadata of {idp.id} lists {len(listed)} IdPs: set its SAML_<n>_ENTITY_ID"
+        )
+    return listed[0]
 
 
 def _config_dict(request: HttpRequest, idp: SamlIdp | None) -> dict:

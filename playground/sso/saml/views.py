@@ -37,7 +37,7 @@ from playground.sso.providers import SAML, Provider
 from playground.sso.saml import accounts, sp
 from playground.sso.saml.config import SamlIdp
 from playground.sso.saml.logout import ticket_is_good
-from playground.sso.saml.refusals import NotForUs, Replayed, plain_words
+from playground.sso.saml.refusals import NotForUs, Replayed, WrongIssuer, plain_words
 from playground.sso.signin import LOGOUT_SESSION_KEY
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,11 @@ class OneIdp:
             return super().dispatch(request, *args, **kwargs)
         except sp.MetadataUnavailable as error:
             log.warning("SAML sign-in with %s impossible: %s", idp.id, error)
-            return refuse(request, f"{idp.label} cannot be reached right now; try again later.")
+            return refuse(
+                request,
+                f"Sign-in with {idp.label} is unavailable right now (it could not be reached, "
+                "or its settings are wrong). Try again later, or tell an administrator.",
+            )
 
     def get_sp_config(self, request: HttpRequest):
         return sp.sp_config(request, self.idp)
@@ -104,7 +108,8 @@ class Login(OneIdp, saml_views.LoginView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        request.GET = QueryDict(mutable=True)
+        request.GET = QueryDict(mutable=True)  # what djangosaml2's view reads
+        request.GET["idp"] = sp.idp_entity_id(self.get_sp_config(request), self.idp)
         if request.POST.get("next"):
             request.GET["next"] = request.POST["next"]
         return self.get(request, *args, **kwargs)
@@ -117,13 +122,22 @@ class Login(OneIdp, saml_views.LoginView):
 # against this browser's SAML session, is what ties the answer to a request of ours).
 @method_decorator([csrf_exempt, saml_session], name="dispatch")
 class Acs(OneIdp, saml_views.AssertionConsumerServiceView):
-    """The IdP's answer (HTTP-POST binding; no CSRF token can come with it). Every check
-    is pysaml2's (signature, audience, destination, recipient, times, InResponseTo) except
-    the memory of accepted assertion ids, here."""
+    """The IdP's answer (HTTP-POST binding). pysaml2 checks the signature, audience,
+    destination, recipient, times and InResponseTo; here, that the issuer is this IdP's
+    entity (metadata may list several) and that the assertion was not accepted before."""
 
     refusal: Exception | None = None
 
     def custom_validation(self, response) -> None:
+        if response.assertion is None:
+            # pysaml2 hands back a response it did not verify when its Destination is
+            # another URL (it logs that, then skips the assertion): refuse it here.
+            self.refusal = NotForUs()
+            raise self.refusal
+        expected = sp.idp_entity_id(self.get_sp_config(self.request), self.idp)
+        if response.issuer() != expected:
+            self.refusal = WrongIssuer(f"issuer {response.issuer()!r}, not {expected!r}")
+            raise self.refusal
         assertion = response.assertion
         key = f"saml-assertion:{self.idp.id}:{assertion.id}"
         if not cache.add(key, 1, timeout=_seconds_left(response)):
@@ -155,8 +169,12 @@ class Acs(OneIdp, saml_views.AssertionConsumerServiceView):
         return refuse(request, plain_words(error, self.idp.label))
 
     def post(self, request, *args, **kwargs):
+        if not request.POST.get("SAMLResponse"):
+            return refuse(request, f"No answer from {self.idp.label} came with this page.")
         try:
             return super().post(request, *args, **kwargs)
+        except sp.MetadataUnavailable:
+            raise  # OneIdp says so
         except Exception as error:  # whatever pysaml2 raised outside its own handlers
             log.exception("SAML answer from %s could not be handled", self.idp.id)
             return self.handle_acs_failure(request, exception=error)

@@ -6,9 +6,10 @@ a username/password form, and answers by HTTP-POST with a signed assertion carry
 user's `uid`, `mail`, `displayName` and `groups`. The form's hidden `mode` field (tests set
 it) makes the hostile answers a broken or malicious IdP would send: `unsigned`,
 `response-signed-only` (a signed response around an unsigned assertion), `wrong-audience`
-(made for another SP), `expired` (made 20 minutes ago, valid for 15), `wrong-key` (signed
-by a key not in the metadata) and `denied` (a RequestDenied status). Logout requests
-(`/slo`) are answered as success, and their NameIDs listed in `logouts`.
+(made for another SP), `wrong-destination` (addressed to another SP's URL), `expired`
+(made 20 minutes ago, valid for 15), `wrong-key` (signed by a key not in the metadata)
+and `denied` (a RequestDenied status). Logout requests (`/slo`) are answered as success,
+and their NameIDs listed in `logouts`.
 
 The SP's metadata is read from `sp_metadata()` when the first request needs it: the SP
 may start after the IdP.
@@ -54,6 +55,7 @@ MODES = (
     "unsigned",
     "response-signed-only",
     "wrong-audience",
+    "wrong-destination",
     "expired",
     "wrong-key",
     "denied",
@@ -215,6 +217,8 @@ class TestIdp:
         }
         if mode == "wrong-audience":
             args = {**args, "sp_entity_id": ELSEWHERE}
+        if mode == "wrong-destination":  # still posted to us by the browser
+            args = {**args, "destination": "https://elsewhere.example/acs"}
         return server.create_authn_response(
             identity,
             userid=username,

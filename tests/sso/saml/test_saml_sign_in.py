@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from playground.sso.saml import sp
 from tests.sso.saml.conftest import (
     messages_of,
     post_answer,
@@ -40,6 +41,7 @@ def refused(client, response) -> str:
         ("unsigned", "was not signed"),
         ("response-signed-only", "was not signed"),
         ("wrong-audience", "for another service"),
+        ("wrong-destination", "addressed to another site"),
         ("expired", "has expired"),
         ("wrong-key", "signature is not Test IdP's"),
         ("denied", "Test IdP refused the sign-in"),
@@ -129,7 +131,65 @@ def test_an_unreachable_idp_is_a_message_not_an_error_page(client, saml_idp, set
 
     settings.SAML_IDPS = [saml_idp_setting(saml_idp, metadata_url="http://127.0.0.1:9/md")]
     response = client.post("/sso/saml/test-idp/login/")
-    assert "Test IdP cannot be reached right now" in refused(client, response)
+    assert "Sign-in with Test IdP is unavailable right now" in refused(client, response)
+
+
+def test_unusable_metadata_is_a_message_not_an_error_page(client, saml_idp, settings, tmp_path):
+    from tests.sso.saml.conftest import saml_idp_setting
+
+    junk = tmp_path / "idp.xml"
+    junk.write_text("<md:EntityDescriptor xmlns:md='not saml'>")
+    settings.SAML_IDPS = [saml_idp_setting(saml_idp, metadata_url="", metadata_file=str(junk))]
+    response = client.post("/sso/saml/test-idp/login/")
+    assert "unavailable right now" in refused(client, response)
+
+
+def federation(saml_idp, tmp_path) -> str:
+    """Metadata listing two IdPs (as a federation's does): ours and another entity."""
+    one = saml_idp.metadata_xml().split("?>", 1)[-1]
+    other = one.replace(f'entityID="{saml_idp.entity_id}"', 'entityID="https://other.example/"')
+    path = tmp_path / "federation.xml"
+    path.write_text(
+        '<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+        f"{one}{other}</md:EntitiesDescriptor>"
+    )
+    return str(path)
+
+
+def test_metadata_with_several_idps_needs_the_entity_id(client, saml_idp, settings, tmp_path):
+    from tests.sso.saml.conftest import saml_idp_setting
+
+    path = federation(saml_idp, tmp_path)
+    settings.SAML_IDPS = [saml_idp_setting(saml_idp, metadata_url="", metadata_file=path)]
+    assert "unavailable right now" in refused(client, client.post("/sso/saml/test-idp/login/"))
+
+    sp.forget()
+    settings.SAML_IDPS = [
+        saml_idp_setting(
+            saml_idp, metadata_url="", metadata_file=path, entity_id=saml_idp.entity_id
+        )
+    ]
+    assert sign_in(client, "ada")["Location"] == "/"
+
+
+def test_an_answer_from_another_idp_in_the_same_metadata_is_refused(
+    client, saml_idp, settings, tmp_path
+):
+    """Configured for "other": the answer, signed by a key the metadata lists but issued
+    by the IdP next to it, is not this provider's."""
+    from tests.sso.saml.conftest import saml_idp_setting
+
+    path = federation(saml_idp, tmp_path)
+    settings.SAML_IDPS = [
+        saml_idp_setting(
+            saml_idp, metadata_url="", metadata_file=path, entity_id="https://other.example/"
+        )
+    ]
+    assert "did not come from Test IdP" in refused(client, sign_in(client, "ada"))
+
+
+def test_a_post_without_an_answer_is_a_message(client, saml_idp):
+    assert "No answer from Test IdP" in refused(client, client.post("/sso/saml/test-idp/acs/"))
 
 
 def test_the_acs_takes_the_idps_post_without_a_csrf_token(saml_idp):
