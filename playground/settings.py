@@ -463,7 +463,7 @@ ACCOUNT_UNIQUE_EMAIL = False
 # Identity providers: SAML_1_METADATA_URL (or _FILE), SAML_1_LABEL, ... (see
 # playground/sso/saml/config.py and .env.example). Their metadata is read on first use.
 SAML_IDPS = saml_idps_from_env(os.environ)
-SSO_PROVIDER_SOURCES += ["playground.sso.saml.views.configured_providers"]
+SSO_PROVIDER_SOURCES += ["playground.sso.saml.providers.configured_providers"]
 # The sign-in buttons and the sign-out form are redirected to the IdPs (see OIDC above).
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += saml_form_action_origins(SAML_IDPS)
 # Our entity id; default <PUBLIC_BASE_URL or this site>/sso/saml/metadata/.

@@ -19,7 +19,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.decorators import decorator_from_middleware, method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -33,7 +32,7 @@ from saml2.metadata import entity_descriptor
 from saml2.s_utils import UnsupportedBinding
 
 from playground.sso.errors import SignInRefused
-from playground.sso.providers import SAML, Provider
+from playground.sso.providers import SAML
 from playground.sso.saml import accounts, sp
 from playground.sso.saml.config import SamlIdp
 from playground.sso.saml.logout import ticket_is_good
@@ -46,19 +45,6 @@ log = logging.getLogger(__name__)
 # with the IdP's cross-site POST (SameSite=None over HTTPS). Only these views need it, so
 # it wraps them instead of every request of the site.
 saml_session = decorator_from_middleware(SamlSessionMiddleware)
-
-
-def configured_providers() -> list[Provider]:
-    """settings.SAML_IDPS as sign-in buttons (settings only: no network)."""
-    return [
-        Provider(
-            id=idp.id,
-            label=idp.label,
-            protocol=SAML,
-            start_url=reverse("saml:login", args=[idp.id]),
-        )
-        for idp in sp.idps()
-    ]
 
 
 def refuse(request: HttpRequest, text: str) -> HttpResponse:

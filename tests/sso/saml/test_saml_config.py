@@ -161,3 +161,34 @@ def test_a_missing_xmlsec1_is_a_check_error_when_saml_is_configured(settings, mo
     assert xmlsec1_is_installed() == []
     settings.SAML_IDPS = idps_from_env({"SAML_1_METADATA_URL": "https://corp.okta.com/md"})
     assert [error.id for error in xmlsec1_is_installed()] == ["sso_saml.E001"]
+
+
+def test_pages_without_saml_never_load_pysaml2(tmp_path):
+    """pysaml2 takes most of a second to import: the sign-in page (with a SAML button) and
+    the checks do without it; only the SAML URLs load it."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, django; django.setup()\n"
+        "from django.core.management import call_command; call_command('check')\n"
+        "from django.test import Client; from django.test.utils import setup_test_environment\n"
+        "setup_test_environment()\n"
+        "page = Client().get('/accounts/login/').content.decode()\n"
+        "assert 'Sign in with Okta' in page, page\n"
+        "print('saml2' in sys.modules)\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "playground.settings",
+        "DATA_DIR": str(tmp_path),
+        "DEBUG": "1",  # static files without a manifest
+        "SAML_1_METADATA_URL": "https://corp.okta.com/md",
+        "SAML_1_LABEL": "Okta",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False"
