@@ -1,8 +1,9 @@
 """What every single sign-on does once the person is signed in, whatever the protocol.
 
 A protocol's adapter puts on allauth's SocialLogin: `sso_provider` (the provider id),
-`sso_groups` (the groups the identity provider sent) and, optionally, `sso_logout` (what
-sign-out needs to end the session at the provider too, kept in the session).
+`sso_username` (read by hooks.py for a new account), `sso_groups` (the groups the identity
+provider sent) and, optionally, `sso_logout` (what sign-out needs to end the session at the
+provider too, kept in the session; see logout.py).
 """
 
 from __future__ import annotations

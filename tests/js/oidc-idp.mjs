@@ -8,7 +8,8 @@
 //    "jwk": {private signing key; the fixture makes a new one per instance, so a second
 //            instance signs with another key},
 //    "clients": [{"client_id", "client_secret", "redirect_uris", "post_logout_redirect_uris"}],
-//    "accounts": "/path/accounts.json"}
+//    "accounts": "/path/accounts.json",
+//    "published_jwks": {optional: keys to publish instead of the signing key's}}
 // accounts.json, read at every sign-in so a test can change someone's groups:
 //   {"dora": {"email": "...", "email_verified": true, "preferred_username": "dora",
 //             "groups": ["design-leads"]}}
@@ -46,6 +47,15 @@ const provider = new Provider(config.issuer, {
     return { accountId: sub, claims: async () => ({ sub, ...account }) };
   },
 });
+
+// A forger (config.published_jwks): the keys it publishes are not the ones it signs with,
+// as when someone else's key signs tokens this provider's name is on.
+if (config.published_jwks) {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/jwks') ctx.body = config.published_jwks;
+  });
+}
 
 // Why the provider refused something, in its log (the tests print it when they fail).
 for (const event of ['end_session.error', 'grant.error', 'authorization.error', 'server_error']) {

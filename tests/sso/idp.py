@@ -74,7 +74,10 @@ class Idp:
             self.process.kill()
 
 
-def start_idp(folder: Path, redirect_uris: list[str], *, port: int | None = None) -> Idp:
+def start_idp(
+    folder: Path, redirect_uris: list[str], *, port: int | None = None, forged: bool = False
+) -> Idp:
+    """The provider; `forged`: it publishes another key (same kid) than it signs with."""
     folder.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
@@ -88,6 +91,10 @@ def start_idp(folder: Path, redirect_uris: list[str], *, port: int | None = None
     }
     config = {"port": port, "issuer": url, "jwk": jwk, "clients": [client],
               "accounts": str(folder / "accounts.json")}  # fmt: skip
+    if forged:
+        _other, published = new_signing_key()
+        public = {k: published[k] for k in ("kty", "n", "e", "alg", "use")}
+        config["published_jwks"] = {"keys": [{**public, "kid": jwk["kid"]}]}
     (folder / "config.json").write_text(json.dumps(config))
     node = shutil.which("node") or "/usr/bin/node"
     with (folder / "idp.log").open("ab") as log:

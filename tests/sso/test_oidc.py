@@ -301,3 +301,34 @@ def test_sign_out_offers_the_providers_end_session(client, oidc):
 def test_a_password_sign_out_stays_here(client_alice, oidc):
     answer = client_alice.post("/accounts/logout/")
     assert answer["Location"] == "/"
+
+
+@pytest.fixture(scope="module")
+def forger(tmp_path_factory):
+    server = start_idp(tmp_path_factory.mktemp("forger"), [CALLBACK], forged=True)
+    yield server
+    server.stop()
+
+
+@pytest.mark.django_db
+def test_an_id_token_from_the_token_endpoint_signed_by_another_key_is_refused(
+    client, forger, settings
+):
+    """Through the whole flow: the token endpoint hands over an ID token whose signature
+    the published keys do not verify (allauth alone would not look)."""
+    providers = providers_from_env(forger.env())
+    settings.OIDC_PROVIDERS = providers
+    settings.SOCIALACCOUNT_PROVIDERS = allauth_providers(providers)
+    cache.clear()
+    forger.set_account("dora")
+    page = finish(client, sign_in_at_idp(start(client), "dora"))
+    assert "not signed by Test IdP" in refusal(page)
+    assert not signed_in(client)
+
+
+@pytest.mark.django_db
+def test_an_answer_naming_another_issuer_is_refused(client, oidc):
+    callback = sign_in_at_idp(start(client), "dora")
+    page = finish(client, callback.replace("iss=", "iss=http%3A%2F%2Fevil.test&was="))
+    assert "did not come from Test IdP" in refusal(page)
+    assert not signed_in(client)

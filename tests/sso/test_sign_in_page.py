@@ -95,3 +95,18 @@ def test_checks_warn_of_a_plain_http_issuer_and_of_sso_only_without_providers(se
     settings.OIDC_PROVIDERS = []
     settings.SSO_ONLY = True
     assert [w.id for w in sso_only_has_a_provider()] == ["sso.W002"]
+
+
+def test_several_providers_each_get_a_button_and_ids_must_differ(client, db, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from playground.sso.providers import configured
+
+    second = {"OIDC_2_ISSUER": "https://login.example", "OIDC_2_CLIENT_ID": "c",
+              "OIDC_2_SECRET": "s", "OIDC_2_LABEL": "Entra ID"}  # fmt: skip
+    settings.OIDC_PROVIDERS = providers_from_env({**OKTA, **second})
+    assert [p.id for p in configured()] == ["okta", "entra-id"]
+    page = client.get("/accounts/login/").content.decode()
+    assert "Sign in with Okta" in page and "Sign in with Entra ID" in page
+    with pytest.raises(ImproperlyConfigured, match="okta"):
+        providers_from_env({**OKTA, **second, "OIDC_2_ID": "okta"})

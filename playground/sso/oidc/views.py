@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 
+from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from playground.sso.oidc.adapter import CallbackView, OidcAdapter, configured
+from playground.sso.oidc.tokens import OidcError
 from playground.sso.providers import OIDC, Provider
 
 
@@ -29,11 +33,6 @@ def configured_providers() -> list[Provider]:
 
 
 def _provider(request: HttpRequest, provider_id: str):
-    from allauth.socialaccount.adapter import get_adapter
-    from allauth.socialaccount.models import SocialApp
-
-    from playground.sso.oidc.adapter import OidcAdapter, configured
-
     if configured(provider_id) is None:  # only settings' providers (not apps added in the admin)
         raise Http404("No such sign-in provider.")
     try:
@@ -48,13 +47,12 @@ def _provider(request: HttpRequest, provider_id: str):
 def login(request: HttpRequest, provider_id: str) -> HttpResponse:
     """Start a sign-in at the provider: state, PKCE (S256) and a nonce stashed in the
     session. POST with CSRF: a link or form elsewhere cannot start one."""
-    from playground.sso.oidc.tokens import OidcError
-
     provider = _provider(request, provider_id)
     nonce = secrets.token_urlsafe(32)
     kwargs = provider.get_redirect_from_request_kwargs(request)
-    # Only what settings say: no scope or parameter from the request.
-    kwargs.update(scope=provider.get_scope(), auth_params={"nonce": nonce})
+    # Only what settings say: no scope or parameter from the request, and always a sign-in
+    # (allauth's "connect" would lead to its own pages, which we do not serve).
+    kwargs.update(scope=provider.get_scope(), auth_params={"nonce": nonce}, process="login")
     try:
         return provider.redirect(request, nonce=nonce, **kwargs)
     except OidcError as error:  # discovery unreachable or wrong
@@ -63,7 +61,5 @@ def login(request: HttpRequest, provider_id: str) -> HttpResponse:
 
 
 def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
-    from playground.sso.oidc.adapter import CallbackView, OidcAdapter
-
     provider = _provider(request, provider_id)
     return CallbackView.adapter_view(OidcAdapter(request, provider.app.provider_id))(request)
