@@ -221,21 +221,21 @@ def _fetch(url: str) -> str:
 
 # --- our key pair ---------------------------------------------------------------------------
 
-_key_files: tuple[str, str] | None = None
+_key_files: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _sp_key_pair() -> tuple[str, str] | None:
-    """(key file, certificate file) when SAML_SP_KEY/CERT (PEM text, written once to
-    private temporary files: xmlsec1 reads files) or SAML_SP_KEY_FILE/CERT_FILE are set."""
-    global _key_files
+    """(key file, certificate file) when SAML_SP_KEY_FILE/CERT_FILE, or SAML_SP_KEY/CERT
+    (PEM text, written once to files only we may read: xmlsec1 reads files), are set."""
     if settings.SAML_SP_KEY_FILE and settings.SAML_SP_CERT_FILE:
         return settings.SAML_SP_KEY_FILE, settings.SAML_SP_CERT_FILE
-    if not (settings.SAML_SP_KEY and settings.SAML_SP_CERT):
+    pair = (settings.SAML_SP_KEY, settings.SAML_SP_CERT)
+    if not all(pair):
         return None
     with _lock:
-        if _key_files is None:
-            _key_files = (_private_file(settings.SAML_SP_KEY), _private_file(settings.SAML_SP_CERT))
-        return _key_files
+        if pair not in _key_files:
+            _key_files[pair] = (_private_file(pair[0]), _private_file(pair[1]))
+        return _key_files[pair]
 
 
 def _private_file(text: str) -> str:

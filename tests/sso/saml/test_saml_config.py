@@ -192,3 +192,22 @@ def test_pages_without_saml_never_load_pysaml2(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_key_pair_given_as_text_goes_to_a_private_file(client, saml_idp, settings):
+    import os
+    import stat
+
+    from tests.sso.saml.idp import make_key_pair
+
+    key_file, cert_file = make_key_pair(saml_idp.folder, "text-sp")
+    # As an .env file holds it: one line, with \n for the line breaks.
+    settings.SAML_SP_KEY = open(key_file).read().replace("\n", "\\n")
+    settings.SAML_SP_CERT = open(cert_file).read().replace("\n", "\\n")
+    sp.forget()
+    written_key, _ = sp._sp_key_pair()
+    assert open(written_key).read() == open(key_file).read()
+    assert stat.S_IMODE(os.stat(written_key).st_mode) == 0o600
+    body = client.get("/sso/saml/metadata/").content.decode().replace("\n", "")
+    assert open(cert_file).read().split("-----")[2].replace("\n", "")[:64] in body
+    assert "PRIVATE" not in body

@@ -227,3 +227,20 @@ def test_with_our_key_pair_requests_are_signed_and_the_sign_in_works(client, sam
     answer = sign_in_at_idp(location, "ada", "ada-pass")
     assert post_answer(client, answer)["Location"] == "/"
     assert signed_in_user(client).username == "ada"
+
+
+def test_an_xml_bomb_is_refused(client, saml_idp):
+    import base64
+
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&lol3;'
+        "</samlp:Response>"
+    )
+    start_sign_in(client)
+    answer = {"SAMLResponse": base64.b64encode(bomb.encode()).decode()}
+    assert "could not be accepted" in refused(
+        client, client.post("/sso/saml/test-idp/acs/", answer)
+    )
