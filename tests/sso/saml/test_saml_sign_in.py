@@ -244,3 +244,34 @@ def test_an_xml_bomb_is_refused(client, saml_idp):
     assert "could not be accepted" in refused(
         client, client.post("/sso/saml/test-idp/acs/", answer)
     )
+
+
+def test_a_tampered_assertion_is_refused(client, saml_idp):
+    """grace's signed answer, changed on the way to say ada: the signature no longer holds."""
+    import base64
+
+    answer = sign_in_at_idp(start_sign_in(client), "grace", "grace-pass")
+    xml = base64.b64decode(answer["SAMLResponse"]).decode()
+    assert xml.count(">grace<") >= 1
+    forged = xml.replace(">grace<", ">ada<")
+    answer["SAMLResponse"] = base64.b64encode(forged.encode()).decode()
+    assert "signature is not Test IdP's" in refused(client, post_answer(client, answer))
+
+
+def test_a_wrapped_signature_is_refused(client, saml_idp):
+    """Signature wrapping: an unsigned assertion for ada put before grace's signed one (the
+    signature still holds for the element it names, which is not the one read)."""
+    import base64
+    import re
+
+    answer = sign_in_at_idp(start_sign_in(client), "grace", "grace-pass")
+    xml = base64.b64decode(answer["SAMLResponse"]).decode()
+    signed = re.search(r"<saml:Assertion .*?</saml:Assertion>", xml, re.S)[0]
+    evil = re.sub(r"<ds:Signature.*?</ds:Signature>", "", signed, flags=re.S)
+    evil = evil.replace(">grace<", ">ada<").replace('ID="', 'ID="evil', 1)
+    forged = xml.replace(signed, evil + signed)
+    answer["SAMLResponse"] = base64.b64encode(forged.encode()).decode()
+    assert "could not be accepted" in refused(client, post_answer(client, answer))
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.exists()
