@@ -275,3 +275,10 @@ def test_a_wrapped_signature_is_refused(client, saml_idp):
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands"), [("/gallery/", "/gallery/"), ("https://evil.example/", "/")]
+)
+def test_the_sign_in_goes_back_to_next_only_on_this_site(client, saml_idp, next_url, lands):
+    assert sign_in(client, "ada", next=next_url)["Location"] == lands
