@@ -3,6 +3,8 @@ test client: what a browser would post, refused or accepted."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from playground.sso.saml import sp
@@ -282,3 +284,26 @@ def test_a_wrapped_signature_is_refused(client, saml_idp):
 )
 def test_the_sign_in_goes_back_to_next_only_on_this_site(client, saml_idp, next_url, lands):
     assert sign_in(client, "ada", next=next_url)["Location"] == lands
+
+
+def test_several_idps_each_answer_at_their_own_address(client, saml_idp, settings):
+    """Two providers (here the same IdP twice): each signs in at its own ACS, and an
+    answer for one posted to the other's is refused."""
+    from playground.sso.saml.models import SamlIdentity
+    from tests.sso.saml.conftest import saml_idp_setting
+
+    settings.SAML_IDPS = [
+        saml_idp_setting(saml_idp),
+        saml_idp_setting(saml_idp, id="second", label="Second IdP"),
+    ]
+    answer = sign_in_at_idp(start_sign_in(client, "second"), "ada", "ada-pass")
+    assert urlsplit(answer["action"]).path == "/sso/saml/second/acs/"
+    assert post_answer(client, answer)["Location"] == "/"
+    assert SamlIdentity.objects.get().provider == "second"
+
+    client.logout()
+    answer = sign_in_at_idp(start_sign_in(client, "test-idp"), "ada", "ada-pass")
+    misplaced = client.post(
+        "/sso/saml/second/acs/", {k: v for k, v in answer.items() if k != "action"}
+    )
+    assert "addressed to another site" in refused(client, misplaced)
