@@ -209,9 +209,9 @@ def _fetch(url: str) -> str:
         with httpx.stream("GET", url, timeout=settings.SAML_METADATA_TIMEOUT_SECONDS) as answer:
             if answer.status_code != 200:
                 raise MetadataUnavailable(f"{url} answered {answer.status_code}")
-            body = b""
+            body = bytearray()
             for chunk in answer.iter_bytes():
-                body += chunk
+                body.extend(chunk)
                 if len(body) > METADATA_MAX_BYTES:
                     raise MetadataUnavailable(f"{url} sent more than {METADATA_MAX_BYTES} bytes")
     except httpx.HTTPError as error:
