@@ -10,7 +10,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 # What development needs; production sets its own environment (see .env.example).
 DEV_ENV := DEBUG=1
 
-.PHONY: run test lint fmt bench migrate catalog venv deps test-deps chromium node-deps check clean
+.PHONY: run test lint fmt bench migrate catalog venv deps test-deps chromium xmlsec1 node-deps check clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,19 @@ $(VENV)/.test-deps: requirements-dev.txt requirements.txt | $(VENV)/bin/activate
 
 venv: $(VENV)/.deps
 deps: $(VENV)/.deps
-test-deps: $(VENV)/.test-deps chromium node-deps
+test-deps: $(VENV)/.test-deps chromium xmlsec1 node-deps
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# SAML sign-in checks signatures with xmlsec1 (pysaml2 runs it): the tests, and `make run`
+# when a SAML identity provider is configured.
+xmlsec1:
+	@command -v xmlsec1 >/dev/null 2>&1 || { \
+	  echo "Installing Debian's xmlsec1 for SAML sign-in..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; }
 
 tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
@@ -46,7 +53,7 @@ migrate: deps
 catalog: migrate
 	$(PY) manage.py import_schemas --bundled
 
-run: catalog
+run: catalog $(if $(SAML_1_METADATA_URL)$(SAML_1_METADATA_FILE),xmlsec1)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo ""
 	@echo "  Playground is starting on http://$(HOST):$(PORT)/  (backend: $${FAL_KEY:+fal.ai}$${FAL_KEY:-local fal emulator})"

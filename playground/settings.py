@@ -28,6 +28,8 @@ from playground.lib.env import (
 )
 from playground.sso.oidc.config import allauth_providers as oidc_allauth_providers
 from playground.sso.oidc.config import providers_from_env as oidc_providers_from_env
+from playground.sso.saml.config import form_action_origins as saml_form_action_origins
+from playground.sso.saml.config import idps_from_env as saml_idps_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of a self-hosted install (SQLite db, media, generated secret) lives here.
@@ -119,6 +121,7 @@ INSTALLED_APPS = [
     "playground.demo",
     "playground.experiments",
     "playground.sso",
+    "playground.sso.saml",
     # Single sign-on's OpenID Connect flow only (playground/sso/oidc/): our own pages stay
     # the sign-in, sign-up and password pages; allauth's account app is needed for its models.
     "allauth",
@@ -301,6 +304,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # 4xx answers (e.g. 422 while someone types into a form) are not server problems.
         "django.request": {"level": "ERROR"},
+        # pysaml2 logs people's NameIDs and attributes at INFO; xmlschema its start-up.
+        "saml2": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
     },
 }
 
@@ -452,3 +458,33 @@ SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = False
+
+# --- SAML sign-in (README "Single sign-on", playground/sso/saml/) ------------------------------
+# Identity providers: SAML_1_METADATA_URL (or _FILE), SAML_1_LABEL, ... (see
+# playground/sso/saml/config.py and .env.example). Their metadata is read on first use.
+SAML_IDPS = saml_idps_from_env(os.environ)
+SSO_PROVIDER_SOURCES += ["playground.sso.saml.providers.configured_providers"]
+# The sign-in buttons and the sign-out form are redirected to the IdPs (see OIDC above).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += saml_form_action_origins(SAML_IDPS)
+# Our entity id; default <PUBLIC_BASE_URL or this site>/sso/saml/metadata/.
+SAML_SP_ENTITY_ID = envstr("SAML_SP_ENTITY_ID")
+# Our key pair (PEM), to sign requests and decrypt encrypted assertions; optional. As text
+# (SAML_SP_KEY, SAML_SP_CERT) or as files (SAML_SP_KEY_FILE, SAML_SP_CERT_FILE).
+SAML_SP_KEY = envstr("SAML_SP_KEY")
+SAML_SP_CERT = envstr("SAML_SP_CERT")
+SAML_SP_KEY_FILE = envstr("SAML_SP_KEY_FILE")
+SAML_SP_CERT_FILE = envstr("SAML_SP_CERT_FILE")
+if bool(SAML_SP_KEY or SAML_SP_KEY_FILE) != bool(SAML_SP_CERT or SAML_SP_CERT_FILE):
+    raise ImproperlyConfigured("Set both the SAML key and its certificate, or neither.")
+# Seconds of clock difference tolerated in assertions' times.
+SAML_CLOCK_SKEW_SECONDS = envint("SAML_CLOCK_SKEW_SECONDS", 60)
+# Seconds IdP metadata fetched from a URL is kept; the fetch's timeout.
+SAML_METADATA_CACHE_SECONDS = envint("SAML_METADATA_CACHE_SECONDS", 3600)
+SAML_METADATA_TIMEOUT_SECONDS = envfloat("SAML_METADATA_TIMEOUT_SECONDS", 5.0)
+# djangosaml2: requests go by redirect (no page with a script to post them); its session
+# cookie must come back with the IdP's cross-site POST, which only SameSite=None (secure
+# cookies, HTTPS) allows; plain HTTP (development) works with an IdP on the same site.
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_SESSION_COOKIE_SAMESITE = "None" if HTTPS else "Lax"
+SAML_CSP_HANDLER = ""  # our pages load nothing from the IdP
+SAML_LOGOUT_REQUEST_PREFERRED_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"

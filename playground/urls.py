@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("playground.core.urls")),
     path("accounts/", include("playground.accounts.urls")),
+    path("sso/saml/", include("playground.sso.saml.urls")),
     path("sso/", include("playground.sso.urls")),
     # Before teams/ and models/: gallery pages live under both prefixes.
     path("", include("playground.gallery.urls")),

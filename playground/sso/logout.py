@@ -13,7 +13,10 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-END_SESSION = {"oidc": "playground.sso.oidc.logout.end_session_url"}
+END_SESSION = {
+    "oidc": "playground.sso.oidc.logout.end_session_url",
+    "saml": "playground.sso.saml.logout.end_session_url",
+}
 
 
 def end_session_url(request: HttpRequest, info: dict | None) -> str:

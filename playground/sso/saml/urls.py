@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import functools
+from importlib import import_module
+
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+
+def lazily(name: str, *, exempt: bool = False):
+    """The view `name` of views.py, imported at its first request: pysaml2 takes most of
+    a second to import (it loads the SAML XML schemas), which a server whose people never
+    use SAML should not pay. `exempt`: the IdP posts there, with no CSRF token."""
+
+    @functools.cache
+    def view_function():
+        view = getattr(import_module("playground.sso.saml.views"), name)
+        return view.as_view() if isinstance(view, type) else view
+
+    def view(request, *args, **kwargs):
+        return view_function()(request, *args, **kwargs)
+
+    return csrf_exempt(view) if exempt else view
+
+
+app_name = "saml"
+urlpatterns = [
+    path("metadata/", lazily("metadata"), name="metadata"),
+    path("<str:idp_id>/login/", lazily("Login"), name="login"),
+    path("<str:idp_id>/acs/", lazily("Acs", exempt=True), name="acs"),
+    path("<str:idp_id>/logout/", lazily("Logout"), name="logout"),
+    path("<str:idp_id>/sls/", lazily("Sls", exempt=True), name="sls"),
+]
