@@ -26,6 +26,7 @@ from playground.lib.env import (
     envorigins,
     envstr,
 )
+from playground.storage.config import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of a self-hosted install (SQLite db, media, generated secret) lives here.
@@ -116,6 +117,7 @@ INSTALLED_APPS = [
     "playground.limits",
     "playground.demo",
     "playground.experiments",
+    "playground.storage",
     "axes",
 ]
 
@@ -237,8 +239,11 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Media (outputs, thumbnails, the emulator's files): MEDIA_ROOT on local disk, or a private
+# S3-compatible bucket with STORAGE_URL (or AWS_STORAGE_BUCKET_NAME...) for more than one
+# machine (playground/storage/config.py). Either way the app serves them at MEDIA_URL.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

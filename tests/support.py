@@ -55,3 +55,14 @@ def bomb_png(side: int = 12000) -> bytes:
         + _chunk(b"IDAT", pixels)
         + _chunk(b"IEND", b"")
     )
+
+
+def use_media_of(server, settings) -> None:
+    """Files this test stores land where the live `server` reads them: its media folder,
+    or the test bucket's root, where live servers keep theirs (TEST_STORAGE=s3; each test
+    of its own has a prefix of its own)."""
+    settings.MEDIA_ROOT = server.log_path.parent / "media"
+    default = settings.STORAGES["default"]
+    if "OPTIONS" in default:
+        options = {k: v for k, v in default["OPTIONS"].items() if k != "location"}
+        settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.gallery.conftest import finished, png_bytes
+from tests.support import use_media_of
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 @pytest.fixture
 def signed_in(page, live_app, live_user, settings):
     """Alice, logged in to the live server; files she makes go to that server's media."""
-    settings.MEDIA_ROOT = live_app.log_path.parent / "media"
+    use_media_of(live_app, settings)  # the live server's storage
     user = live_user("gallery-alice", "pw-alice-123")
     page.goto(f"{live_app.url}/accounts/login/")
     page.fill("#id_username", "gallery-alice")
