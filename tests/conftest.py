@@ -292,6 +292,11 @@ def _live_server(django_db_blocker, data_dir: Path, **env: str):
     sessions gone, before the database is torn down. Its emulator takes fault headers and
     lists its requests, as tests need (`TEST_EMULATOR_ENV`), unless `env` says otherwise."""
     env = {**TEST_EMULATOR_ENV, **env}
+    if _object_server is not None:
+        from tests.support import live_location
+
+        prefix = live_location(data_dir)
+        env.setdefault("STORAGE_URL", _object_server.storage_url(TEST_BUCKET, prefix))
     # Unique per server (mktemp numbers the folders): other servers keep their sessions.
     application_name = f"test-{data_dir.name}"
     with django_db_blocker.unblock():

@@ -57,12 +57,18 @@ def bomb_png(side: int = 12000) -> bytes:
     )
 
 
+def live_location(data_dir) -> str:
+    """The prefix in the test bucket of the live server whose DATA_DIR is `data_dir`
+    (TEST_STORAGE=s3): as on disk, each live server has media of its own."""
+    return f"live/{data_dir.parent.name}/{data_dir.name}"
+
+
 def use_media_of(server, settings) -> None:
     """Files this test stores land where the live `server` reads them: its media folder,
-    or the test bucket's root, where live servers keep theirs (TEST_STORAGE=s3; each test
-    of its own has a prefix of its own)."""
+    or its prefix in the test bucket (TEST_STORAGE=s3)."""
     settings.MEDIA_ROOT = server.log_path.parent / "media"
     default = settings.STORAGES["default"]
     if "OPTIONS" in default:
-        options = {k: v for k, v in default["OPTIONS"].items() if k != "location"}
+        location = live_location(server.log_path.parent)
+        options = {**default["OPTIONS"], "location": location}
         settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}

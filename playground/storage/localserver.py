@@ -32,9 +32,12 @@ class ObjectServer:
     url: str
     process: subprocess.Popen
 
-    def storage_url(self, bucket: str) -> str:
-        """STORAGE_URL of `bucket` on this server (the bucket must exist: `create_bucket`)."""
-        return f"s3://{bucket}?endpoint_url={self.url}&region={REGION}&addressing_style=path"
+    def storage_url(self, bucket: str, prefix: str = "") -> str:
+        """STORAGE_URL of `bucket` (or of a prefix in it) on this server; the bucket must
+        exist (`create_bucket`)."""
+        path = f"/{prefix.strip('/')}" if prefix.strip("/") else ""
+        query = f"endpoint_url={self.url}&region={REGION}&addressing_style=path"
+        return f"s3://{bucket}{path}?{query}"
 
     def create_bucket(self, bucket: str) -> None:
         import boto3

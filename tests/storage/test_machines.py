@@ -6,7 +6,6 @@ Postgres; nothing else is shared but the bucket and the secrets every machine is
 from __future__ import annotations
 
 import sys
-import uuid
 
 import httpx
 import pytest
@@ -19,13 +18,6 @@ from tests.jobs.conftest import submit
 from tests.jobs.test_kill import _up, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def bucket(object_store):
-    name = f"machines-{uuid.uuid4().hex[:12]}"
-    object_store.create_bucket(name)
-    return object_store.storage_url(name)
 
 
 @pytest.fixture
