@@ -86,6 +86,7 @@ bench: test-deps
 	$(PY) bench/realtime.py
 	$(PY) bench/gateway.py
 	$(PY) bench/experiments.py
+	$(PY) bench/storage.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules
