@@ -123,3 +123,27 @@ async def _drain(response) -> int:
     async for chunk in response.streaming_content:
         received += len(chunk)
     return received
+
+
+def test_a_link_share_and_its_og_image_work_from_the_bucket_until_revoked(
+    client, alice, picture, settings
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    from playground.jobs.models import Generation
+
+    settings.PUBLIC_BASE_URL = "https://play.example.com"
+    client.force_login(alice)
+    visibility = reverse("gallery:visibility", args=[picture.generation.code])
+    client.post(visibility, {"visibility": "link"})
+    token = Generation.objects.get(pk=picture.generation.pk).share_token
+    visitor = Client()
+
+    page = visitor.get(reverse("gallery:share", args=[token]))
+    image = reverse("gallery:share_file", args=[token, "00-images-0.png"])
+    assert f'<meta property="og:image" content="https://play.example.com{image}">' in page.text
+    assert body(visitor.get(image)) == png_bytes()
+
+    client.post(visibility, {"visibility": "private"})
+    assert visitor.get(image).status_code == 404
