@@ -50,6 +50,7 @@ def test_check_storage_fails_with_one_line_when_the_store_is_unreachable(unreach
 
 
 def test_check_storage_exits_1_when_the_folder_cannot_be_written(settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": default_storage_from_env({})}
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the media folder should be")
     settings.MEDIA_ROOT = blocked
