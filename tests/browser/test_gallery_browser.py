@@ -29,9 +29,13 @@ def signed_in(page, live_app, live_user, settings):
 
 
 def with_colour(generation, colour):
+    """Its picture replaced, under the same name, on disk or in the bucket alike."""
+    from django.core.files.base import ContentFile
+
     asset = generation.assets.get()
-    with open(asset.file.path, "wb") as out:
-        out.write(png_bytes((64, 48), colour))
+    name = asset.file.name
+    asset.file.storage.delete(name)
+    assert asset.file.storage.save(name, ContentFile(png_bytes((64, 48), colour))) == name
     return generation
 
 
