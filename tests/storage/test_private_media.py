@@ -147,3 +147,24 @@ def test_a_link_share_and_its_og_image_work_from_the_bucket_until_revoked(
 
     client.post(visibility, {"visibility": "private"})
     assert visitor.get(image).status_code == 404
+
+
+def test_a_stored_object_reads_seeks_and_reopens_like_a_local_file(s3_media):
+    data = os.urandom(600 * 1024)  # more than the 256 KB read buffer
+    name = default_storage.save("generations/x/blob.bin", ContentFile(data))
+    handle = default_storage.open(name, "rb")
+
+    assert handle.size == len(data)
+    assert handle.read(10) == data[:10]
+    handle.seek(400_000)
+    assert handle.tell() == 400_000
+    assert handle.read(300_000) == data[400_000:]  # past the end: what there is
+    assert handle.read(1) == b""
+    handle.close()
+    with handle.open("rb") as again:  # as FieldFile.open does after a close
+        assert again.read() == data
+
+
+def test_a_missing_object_is_file_not_found(s3_media):
+    with pytest.raises(FileNotFoundError):
+        default_storage.open("generations/x/gone.png", "rb")
