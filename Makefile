@@ -70,7 +70,7 @@ fmt: $(VENV)/.test-deps
 	$(VENV)/bin/ruff format playground tests bench
 
 # The whole suite on the defaults (SQLite + in-memory layer), then again on Postgres +
-# Redis when both answer on localhost.
+# Redis when both answer on localhost, then a third time with media in a local S3 bucket.
 test: test-deps lint
 	$(PY) -m pytest
 	@if $(PY) -c "import socket; [socket.create_connection(a, 1).close() for a in (('127.0.0.1', 5432), ('127.0.0.1', 6379))]" 2>/dev/null; then \
@@ -79,6 +79,11 @@ test: test-deps lint
 	else \
 	  echo "== Postgres or Redis not answering on localhost: skipped the second run =="; \
 	fi
+	@# --- third pass: media in an S3-compatible bucket ---------------------------------
+	@# A local moto server (requirements-dev.txt), started by tests/conftest.py. Separate
+	@# block: remove it to save its time without touching the two passes above.
+	@echo "== again with media in an object store (TEST_STORAGE=s3, moto) =="
+	TEST_STORAGE=s3 $(PY) -m pytest
 
 bench: test-deps
 	$(PY) bench/run.py
@@ -88,6 +93,7 @@ bench: test-deps
 	$(PY) bench/realtime.py
 	$(PY) bench/gateway.py
 	$(PY) bench/experiments.py
+	$(PY) bench/storage.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

@@ -30,6 +30,7 @@ from playground.sso.oidc.config import allauth_providers as oidc_allauth_provide
 from playground.sso.oidc.config import providers_from_env as oidc_providers_from_env
 from playground.sso.saml.config import form_action_origins as saml_form_action_origins
 from playground.sso.saml.config import idps_from_env as saml_idps_from_env
+from playground.storage.config import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of a self-hosted install (SQLite db, media, generated secret) lives here.
@@ -128,6 +129,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "playground.storage",
     "axes",
 ]
 
@@ -250,8 +252,11 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Media (outputs, thumbnails, the emulator's files): MEDIA_ROOT on local disk, or a private
+# S3-compatible bucket with STORAGE_URL (or AWS_STORAGE_BUCKET_NAME...) for more than one
+# machine (playground/storage/config.py). Either way the app serves them at MEDIA_URL.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

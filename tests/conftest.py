@@ -18,9 +18,16 @@ from django.conf import settings
 from playground.lib import liveserver
 
 EMULATOR_KEY = "local:test"
+# TEST_STORAGE=s3 runs the suite with media in a bucket of a local S3-compatible server
+# (moto, started here) instead of on local disk; product subprocesses inherit STORAGE_URL.
+TEST_STORAGE = os.environ.get("TEST_STORAGE", "local")
+TEST_BUCKET = "playground-test"
+_object_server = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if TEST_STORAGE == "s3":
+        _start_object_store()
     # Tests never need hashed static names; the live server runs collectstatic itself.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -53,6 +60,42 @@ def pytest_configure(config: pytest.Config) -> None:
     if database["ENGINE"].endswith("postgresql"):
         options = database.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} {POSTGRES_TEST_OPTIONS}".strip()
+
+
+def _start_object_store() -> None:
+    import tempfile
+
+    from playground.storage import localserver
+    from playground.storage.config import default_storage_from_env
+
+    global _object_server
+    log_path = Path(tempfile.mkdtemp(prefix="moto-")) / "moto.log"
+    _object_server = localserver.start(log_path)
+    os.environ.update(localserver.CREDENTIALS)
+    _object_server.create_bucket(TEST_BUCKET)
+    os.environ["STORAGE_URL"] = _object_server.storage_url(TEST_BUCKET)
+    settings.STORAGES = {**settings.STORAGES, "default": default_storage_from_env(os.environ)}
+
+
+@pytest.fixture(scope="session")
+def object_store(tmp_path_factory):
+    """A local S3-compatible server: the suite's own with TEST_STORAGE=s3, else one started
+    for the tests that need a bucket whatever the suite runs on (and stopped after them).
+    `object_store.create_bucket(name)` makes a bucket, `.storage_url(name)` names it."""
+    from playground.storage import localserver
+
+    if _object_server is not None:
+        yield _object_server
+        return
+    os.environ.update(localserver.CREDENTIALS)  # boto3 in this process signs with these
+    server = localserver.start(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _object_server is not None:
+        _object_server.stop()
 
 
 @pytest.fixture
@@ -138,7 +181,15 @@ def no_decoding(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
+    """Every test starts with no media: a folder of its own on disk, or a prefix of its own
+    in the test bucket (TEST_STORAGE=s3)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    default = settings.STORAGES["default"]
+    if "OPTIONS" in default:
+        import uuid
+
+        options = {**default["OPTIONS"], "location": f"tests/{uuid.uuid4().hex}"}
+        settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -241,6 +292,11 @@ def _live_server(django_db_blocker, data_dir: Path, **env: str):
     sessions gone, before the database is torn down. Its emulator takes fault headers and
     lists its requests, as tests need (`TEST_EMULATOR_ENV`), unless `env` says otherwise."""
     env = {**TEST_EMULATOR_ENV, **env}
+    if _object_server is not None:
+        from tests.support import live_location
+
+        prefix = live_location(data_dir)
+        env.setdefault("STORAGE_URL", _object_server.storage_url(TEST_BUCKET, prefix))
     # Unique per server (mktemp numbers the folders): other servers keep their sessions.
     application_name = f"test-{data_dir.name}"
     with django_db_blocker.unblock():

@@ -55,3 +55,20 @@ def bomb_png(side: int = 12000) -> bytes:
         + _chunk(b"IDAT", pixels)
         + _chunk(b"IEND", b"")
     )
+
+
+def live_location(data_dir) -> str:
+    """The prefix in the test bucket of the live server whose DATA_DIR is `data_dir`
+    (TEST_STORAGE=s3): as on disk, each live server has media of its own."""
+    return f"live/{data_dir.parent.name}/{data_dir.name}"
+
+
+def use_media_of(server, settings) -> None:
+    """Files this test stores land where the live `server` reads them: its media folder,
+    or its prefix in the test bucket (TEST_STORAGE=s3)."""
+    settings.MEDIA_ROOT = server.log_path.parent / "media"
+    default = settings.STORAGES["default"]
+    if "OPTIONS" in default:
+        location = live_location(server.log_path.parent)
+        options = {**default["OPTIONS"], "location": location}
+        settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}

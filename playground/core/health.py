@@ -1,4 +1,5 @@
-"""Readiness checks behind /healthz: can this process reach its database and channel layer?
+"""Readiness checks behind /healthz: can this process reach its database, its channel layer
+and its media store?
 
 Failures are reported as one short line (exception class and first message line, with any
 credentials in URLs masked); the full traceback goes to the server log only.
@@ -20,6 +21,7 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 CHANNEL_LAYER_TIMEOUT = 2.0
+STORAGE_TIMEOUT = 5.0
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^@/\s]*@", re.IGNORECASE)
 _PASSWORD_SETTING = re.compile(r"(?P<key>password\s*[=:]\s*)\S+", re.IGNORECASE)
 
@@ -93,3 +95,17 @@ async def check_channel_layer() -> dict[str, Any]:
         logger.warning("healthz: channel layer check failed", exc_info=True)
         return {"ok": False, "backend": backend, "error": describe_error(exc)}
     return {"ok": True, "backend": backend}
+
+
+async def check_storage() -> dict[str, Any]:
+    """The media store's probe (playground/storage/probe.py), in a thread of its own, given
+    STORAGE_TIMEOUT: an object store that hangs makes the check fail, not the answer wait."""
+    from playground.storage.probe import backend_name, probe
+
+    try:
+        async with asyncio.timeout(STORAGE_TIMEOUT):
+            return await asyncio.to_thread(probe)
+    except TimeoutError:
+        logger.warning("healthz: media store did not answer in %ss", STORAGE_TIMEOUT)
+        error = f"no reply within {STORAGE_TIMEOUT:g} s"
+        return {"ok": False, "backend": backend_name(), "error": error}

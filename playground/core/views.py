@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from playground.core.health import check_channel_layer, check_database
+from playground.core.health import check_channel_layer, check_database, check_storage
 
 LATEST = 12  # generations on the dashboard; the gallery has them all
 
@@ -43,12 +43,16 @@ def _demo_models() -> list:
 @never_cache
 @require_safe
 async def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the channel layer both answer, 503 otherwise."""
-    database, channel_layer = await asyncio.gather(check_database(), check_channel_layer())
-    healthy = database["ok"] and channel_layer["ok"]
+    """200 when the database, the channel layer and the media store all answer (the store
+    takes a probe object written, read back and deleted), 503 otherwise."""
+    database, channel_layer, storage = await asyncio.gather(
+        check_database(), check_channel_layer(), check_storage()
+    )
+    healthy = database["ok"] and channel_layer["ok"] and storage["ok"]
     body = {
         "status": "ok" if healthy else "error",
         "database": database,
         "channel_layer": channel_layer,
+        "storage": storage,
     }
     return JsonResponse(body, status=200 if healthy else 503)

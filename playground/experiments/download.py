@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -19,6 +19,7 @@ from playground.experiments.sheet import SheetCell, render_contact_sheet
 from playground.jobs.models import Generation, MediaAsset, Status
 from playground.jobs.seeds import seed_of
 from playground.lib.serving import in_thread
+from playground.storage.files import StoredFile
 
 
 @dataclass(frozen=True)
@@ -64,19 +65,17 @@ def _first(generation: Generation) -> MediaAsset | None:
     return assets[0] if assets else None
 
 
-def _picture(asset: MediaAsset | None) -> Path | None:
-    """A local picture of the asset: its thumbnail (a video's poster), or the image."""
+def _picture(asset: MediaAsset | None) -> StoredFile | None:
+    """A picture of the asset: its thumbnail (a video's poster), or the image."""
     if asset is None:
         return None
     field = asset.thumbnail or (asset.file if asset.kind == "image" else None)
-    return _local_path(field)
+    return _stored(field)
 
 
-def _local_path(field: Any) -> Path | None:
-    try:
-        return Path(field.path) if field else None
-    except NotImplementedError:  # a storage without local paths
-        return None
+def _stored(field: Any) -> StoredFile | None:
+    """The field's file, to be opened (from disk or a bucket) when the zip reaches it."""
+    return StoredFile(field.name) if field else None
 
 
 def _caption(generation: Generation) -> str:
@@ -100,9 +99,10 @@ def _files(
             continue
         prefix = _cell_name(axes, planned["coords"])
         for asset in generation.assets.all():
-            path = _local_path(asset.file)
-            if path is not None:
-                found.append(ExportFile(f"files/{prefix}_{Path(asset.file.name).name}", path))
+            stored = _stored(asset.file)
+            if stored is not None:
+                name = PurePosixPath(asset.file.name).name
+                found.append(ExportFile(f"files/{prefix}_{name}", stored))
     return found
 
 

@@ -16,8 +16,10 @@ import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from pathlib import PurePosixPath
+from typing import IO, BinaryIO
+
+from playground.storage.files import Openable
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 @dataclass(frozen=True)
 class ExportFile:
     arcname: str  # path inside the zip, e.g. "files/x1_y2_guidance-3.5_steps-8.png"
-    path: Path  # local file to copy in (streamed in chunks, never read whole)
+    path: Openable  # the file to copy in (streamed in chunks, never read whole)
 
 
 class UnsafeArcname(ValueError):
@@ -104,7 +106,7 @@ def _numbered(name: str, n: int) -> str:
 
 
 def _zip_chunks(
-    sheet_png: bytes, metadata_json: bytes, entries: list[tuple[str, Path]]
+    sheet_png: bytes, metadata_json: bytes, entries: list[tuple[str, Openable]]
 ) -> Iterator[bytes]:
     # zipfile writes to a stream it cannot seek by putting each file's sizes after its
     # data (a data descriptor), which every unzip tool reads.
@@ -121,19 +123,28 @@ def _zip_chunks(
 
 
 def _add_file(
-    archive: zipfile.ZipFile, sink: _Sink, info: zipfile.ZipInfo, path: Path
+    archive: zipfile.ZipFile, sink: _Sink, info: zipfile.ZipInfo, path: Openable
 ) -> Iterator[bytes]:
     try:
         source = path.open("rb")
-    except OSError:
+    except Exception:
+        # Missing on disk (OSError) or in a bucket (also botocore's errors for an object
+        # store that does not answer): the download has started, so it goes on without it.
         log.warning("%s left out of an experiment zip: cannot read %s", info.filename, path)
         return
     with source:
         # zipfile picks ZIP64 headers up front from the announced size (over ~2 GB).
-        info.file_size = os.fstat(source.fileno()).st_size
+        info.file_size = _size(source)
         with archive.open(info, "w") as out:
             yield from _copy(source, out, sink)
     yield from sink.drain()
+
+
+def _size(source: IO[bytes]) -> int:
+    """A stored file knows its size (an object store's from its HEAD); a local one asks
+    the operating system."""
+    size = getattr(source, "size", None)
+    return size if isinstance(size, int) else os.fstat(source.fileno()).st_size
 
 
 def _copy(source: BinaryIO, out: BinaryIO, sink: _Sink) -> Iterator[bytes]:

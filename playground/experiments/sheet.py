@@ -20,12 +20,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 from typing import Protocol
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from playground.lib.images import max_pixels, open_image
+from playground.storage.files import Openable
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,9 @@ class AxisLike(Protocol):
 @dataclass(frozen=True)
 class SheetCell:
     coords: tuple[int, ...]  # as Plan cells
-    image: Path | None  # a local image file to show; None: drawn as an empty/failed cell
+    # The image to show (a local path or a stored file, streamed from a bucket when there);
+    # None: drawn as an empty/failed cell.
+    image: Openable | None
     caption: str = ""  # e.g. "failed" or "2.1 s · $0.003"
 
 
@@ -339,7 +341,7 @@ def _draw_text(draw: ImageDraw.ImageDraw, text: TextBox, colour: tuple[int, int,
         y += line_height
 
 
-def _draw_cell(canvas: Image.Image, draw: ImageDraw.ImageDraw, box: Box, image: Path | None):
+def _draw_cell(canvas: Image.Image, draw: ImageDraw.ImageDraw, box: Box, image: Openable | None):
     """The picture centred in its square, or a grey square saying why there is none."""
     side = box[2] - box[0]
     picture = _thumbnail(image, side) if image else None
@@ -364,7 +366,7 @@ def _inclusive(box: Box) -> Box:
     return (box[0], box[1], box[2] - 1, box[3] - 1)
 
 
-def _thumbnail(path: Path, side: int) -> Image.Image | None:
+def _thumbnail(path: Openable, side: int) -> Image.Image | None:
     """The picture fitted into side x side (aspect kept, enlarged when smaller) in RGBA,
     or None when it cannot be shown: missing, not a picture, corrupt, or over the pixel
     limit (refused from its header). `thumbnail` decodes JPEGs at a reduced scale."""

@@ -220,13 +220,13 @@ def serve_asset(request: HttpRequest, generation: Generation, name: str) -> Http
         )
     else:
         try:
-            handle = field.open("rb")
+            handle = field.open("rb").file
         except FileNotFoundError:
             raise Http404("No such file") from None
         response = serving.file_response(
             request,
             handle,
-            size=handle.size,
+            size=handle.size,  # the open file's: a field would ask the store again
             content_type=content_type,
             filename=name,
             download=download,

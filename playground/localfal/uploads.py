@@ -108,17 +108,35 @@ class _Joined:
         self._current: IO[bytes] | None = None
 
     def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (CHUNK_BYTES when unsized), across parts: fewer only at the
+        end, as readers that stop at a short read (boto3's uploads) expect."""
+        wanted = size if size > 0 else CHUNK_BYTES
+        pieces, got = [], 0
+        while got < wanted and (chunk := self._read_some(wanted - got)):
+            pieces.append(chunk)
+            got += len(chunk)
+        return b"".join(pieces)
+
+    def _read_some(self, size: int) -> bytes:
         while True:
             if self._current is None:
                 path = next(self._paths, None)
                 if path is None:
                     return b""
                 self._current = path.open("rb")
-            chunk = self._current.read(size if size > 0 else CHUNK_BYTES)
+            chunk = self._current.read(size)
             if chunk:
                 return chunk
             self._current.close()
             self._current = None
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        # Read once, front to back: an object store's upload must not rewind it.
+        return False
 
     def close(self) -> None:
         if self._current is not None:

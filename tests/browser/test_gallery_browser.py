@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.gallery.conftest import finished, png_bytes
+from tests.support import use_media_of
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 @pytest.fixture
 def signed_in(page, live_app, live_user, settings):
     """Alice, logged in to the live server; files she makes go to that server's media."""
-    settings.MEDIA_ROOT = live_app.log_path.parent / "media"
+    use_media_of(live_app, settings)  # the live server's storage
     user = live_user("gallery-alice", "pw-alice-123")
     page.goto(f"{live_app.url}/accounts/login/")
     page.fill("#id_username", "gallery-alice")
@@ -28,9 +29,13 @@ def signed_in(page, live_app, live_user, settings):
 
 
 def with_colour(generation, colour):
+    """Its picture replaced, under the same name, on disk or in the bucket alike."""
+    from django.core.files.base import ContentFile
+
     asset = generation.assets.get()
-    with open(asset.file.path, "wb") as out:
-        out.write(png_bytes((64, 48), colour))
+    name = asset.file.name
+    asset.file.storage.delete(name)
+    assert asset.file.storage.save(name, ContentFile(png_bytes((64, 48), colour))) == name
     return generation
 
 

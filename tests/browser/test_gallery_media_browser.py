@@ -16,13 +16,14 @@ from playwright.sync_api import expect
 from playground.accounts.models import Membership, Role, Team
 from playground.jobs.models import Generation, MediaAsset
 from tests.gallery.conftest import finished
+from tests.support import use_media_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 @pytest.fixture
 def signed_in(page, live_app, live_user, settings):
-    settings.MEDIA_ROOT = live_app.log_path.parent / "media"
+    use_media_of(live_app, settings)  # the live server's storage
     user = live_user("media-alice", "pw-alice-123")
     page.goto(f"{live_app.url}/accounts/login/")
     page.fill("#id_username", "media-alice")

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from playground.accounts.models import Membership, Role, Team
 from tests.gallery.conftest import finished
+from tests.support import use_media_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 @pytest.fixture
 def studio(page, live_app, live_user, settings):
     """Alice owns "Studio"; vera is its viewer, signed in; both posted runs there."""
-    settings.MEDIA_ROOT = live_app.log_path.parent / "media"
+    use_media_of(live_app, settings)  # the live server's storage
     alice = live_user("team-alice", "pw-alice-123")
     vera = live_user("team-vera", "pw-vera-123")
     team = Team.objects.create(name="Studio", slug="studio")

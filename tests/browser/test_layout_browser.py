@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from playground.accounts.models import Membership, Role, Team
 from playground.gallery.exports import download_name
 from tests.gallery.conftest import finished
+from tests.support import use_media_of
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
@@ -167,7 +168,7 @@ def sign_in(page, base: str, username: str) -> None:
 def studio(page, live_app, live_user, settings):
     """Mia, staff, owner of team Studio, with finished generations (one a favourite, one
     posted to the team), signed in on the live server."""
-    settings.MEDIA_ROOT = live_app.log_path.parent / "media"
+    use_media_of(live_app, settings)  # the live server's storage
     user = live_user("mia", PASSWORD)
     user.is_staff = True
     user.save(update_fields=["is_staff"])

@@ -20,14 +20,17 @@ def closed_port() -> int:
 
 def test_healthz_reports_ok_on_the_test_setup(client, settings):
     response = client.get(reverse("healthz"))
-    # The suite runs on the in-memory layer and again on Redis (REDIS_URL).
+    # The suite runs on the in-memory layer and again on Redis (REDIS_URL), and with media
+    # on local disk or in a bucket (TEST_STORAGE=s3).
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    store = settings.STORAGES["default"]["BACKEND"].rsplit(".", 1)[-1]
 
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
         "database": {"ok": True},
         "channel_layer": {"ok": True, "backend": backend},
+        "storage": {"ok": True, "backend": store},
     }
 
 

@@ -99,7 +99,9 @@ async def test_a_single_upload_goes_to_storage_in_chunks_not_whole(settings):
         tracemalloc.stop()
     assert put.status_code == 200
     # The test client's own copy of the body is 16 MB; reading it whole would add 16 more.
-    assert peak < len(data) + 6 * MB
+    # A bucket (TEST_STORAGE=s3) takes it in parts, one of S3's smallest (5 MB) at a time.
+    part = 5 * MB if os.environ.get("TEST_STORAGE") == "s3" else 0
+    assert peak < len(data) + 6 * MB + part
     assert await abody(await client.get(target["file_url"])) == data
 
 
@@ -215,6 +217,9 @@ async def test_uploads_past_the_storage_quota_are_507(settings):
     assert refused.status_code == 507
 
 
+@pytest.mark.skipif(
+    os.environ.get("TEST_STORAGE") == "s3", reason="ages a file by its mtime on local disk"
+)
 async def test_expired_files_are_gone_and_swept_away(settings):
     settings.LOCALFAL_FILE_TTL_DAYS = 1
     client = AsyncClient()

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import HTML, SANDBOX, SVG, bomb_png, emulator_key
+from tests.support import HTML, SANDBOX, SVG, bomb_png, emulator_key, use_media_of
 
 MB = 1024 * 1024
 
@@ -99,7 +99,7 @@ def test_a_shared_html_output_is_a_download_for_anyone(live_app, alice, settings
     from playground.jobs.models import MediaAsset, Visibility
     from tests.jobs.conftest import submit
 
-    settings.MEDIA_ROOT = live_app.log_path.parent / "media"  # the live server's storage
+    use_media_of(live_app, settings)  # the live server's storage
     generation = submit(alice)
     asset = MediaAsset(
         generation=generation,
