@@ -40,11 +40,7 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
 
 
 def process_env(data_dir: Path, *, database_url: str = "", **env: str) -> dict[str, str]:
@@ -111,14 +107,30 @@ def start(
 
 
 def _wait_until_up(server: LiveServer) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"live server exited:\n{server.log()}")
+    wait_until_answering(f"{server.url}/healthz", server.process, server.log_path, "live server")
+
+
+def wait_until_answering(
+    url: str, process: subprocess.Popen, log_path: Path, what: str, seconds: float = 30
+) -> None:
+    """Wait until `url` answers at all; stop the process and raise with its log when it
+    exits first or never answers. (Helper processes of tests and benches use it too.)"""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            httpx.get(f"{server.url}/healthz", timeout=1)
+            httpx.get(url, timeout=1)
             return
         except httpx.HTTPError:
             time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"live server did not start:\n{server.log()}")
+    how = "exited" if process.poll() is not None else "did not start"
+    stop_process(process)
+    raise RuntimeError(f"{what} {how}:\n{log_path.read_text(errors='replace')}")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Ask the process to end; kill it when it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -10,13 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from playground.lib.liveserver import free_port
+from playground.lib.liveserver import free_port, stop_process, wait_until_answering
 
 REGION = "us-east-1"
 # moto takes any credentials; boto3 only needs some to sign with.
@@ -46,11 +43,7 @@ class ObjectServer:
         client.create_bucket(Bucket=bucket)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
 
 
 def start(log_path: Path) -> ObjectServer:
@@ -63,15 +56,5 @@ def start(log_path: Path) -> ObjectServer:
         process = subprocess.Popen(
             args, env={**os.environ, **CREDENTIALS}, stdout=log, stderr=subprocess.STDOUT
         )
-    server = ObjectServer(url, process)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            httpx.get(f"{url}/moto-api/", timeout=1)
-            return server
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"moto server did not start:\n{log_path.read_text(errors='replace')}")
+    wait_until_answering(f"{url}/moto-api/", process, log_path, "moto server")
+    return ObjectServer(url, process)

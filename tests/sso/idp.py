@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from playground.lib.liveserver import free_port
+from playground.lib.liveserver import free_port, stop_process, wait_until_answering
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 CLIENT_ID, CLIENT_SECRET = "playground", "playground-client-secret"
@@ -67,11 +66,7 @@ class Idp:
         return (self.folder / "idp.log").read_text(errors="replace")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
 
 
 def start_idp(
@@ -108,17 +103,8 @@ def start_idp(
 
 
 def _wait_until_up(idp: Idp) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if idp.process.poll() is not None:
-            raise RuntimeError(f"oidc-idp exited:\n{idp.log()}")
-        try:
-            httpx.get(f"{idp.url}/.well-known/openid-configuration", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    idp.stop()
-    raise RuntimeError(f"oidc-idp did not start:\n{idp.log()}")
+    discovery = f"{idp.url}/.well-known/openid-configuration"
+    wait_until_answering(discovery, idp.process, idp.folder / "idp.log", "oidc-idp", seconds=20)
 
 
 def sign_in_at_idp(authorize_url: str, login: str) -> str:
