@@ -72,18 +72,10 @@ fmt: $(VENV)/.test-deps
 # The whole suite on the defaults (SQLite + in-memory layer), then again on Postgres +
 # Redis when both answer on localhost, then a third time with media in a local S3 bucket.
 test: test-deps lint
-	$(PY) -m pytest
-	@if $(PY) -c "import socket; [socket.create_connection(a, 1).close() for a in (('127.0.0.1', 5432), ('127.0.0.1', 6379))]" 2>/dev/null; then \
-	  echo "== again on Postgres + Redis =="; \
-	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest; \
-	else \
-	  echo "== Postgres or Redis not answering on localhost: skipped the second run =="; \
-	fi
-	@# --- third pass: media in an S3-compatible bucket ---------------------------------
-	@# A local moto server (requirements-dev.txt), started by tests/conftest.py. Separate
-	@# block: remove it to save its time without touching the two passes above.
-	@echo "== again with media in an object store (TEST_STORAGE=s3, moto) =="
-	TEST_STORAGE=s3 $(PY) -m pytest
+	@# The suite on the defaults, on Postgres + Redis (when both answer on localhost) and
+	@# with media in an S3-compatible bucket (a local moto server), two passes side by
+	@# side (TEST_PASSES_AT_ONCE=1: one after another). Extra pytest arguments: PYTEST_ARGS.
+	PG_URL=$(PG_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(PY) tests/passes.py $(PYTEST_ARGS)
 
 bench: test-deps
 	$(PY) bench/run.py

@@ -5,6 +5,7 @@ whichever process it reaches."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 
 import httpx
@@ -16,7 +17,9 @@ from playground.limits import counter
 from playground.limits.quotas import Quota
 from tests.conftest import _live_server
 
-REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed first
+# A database of its own, flushed first; each pass of `make test` gives its own
+# (tests/passes.py), since passes run side by side.
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_SPARE_DB', '13')}"
 UPLOAD = "https://rest.fal.ai/storage/upload/initiate"
 
 
