@@ -43,7 +43,7 @@ def sync_teams(user, groups: list[str], *, provider: str) -> None:
     with transaction.atomic():
         held = {
             member.team_id: member
-            for member in Membership.objects.select_for_update()
+            for member in Membership.objects.select_for_update(of=("self",))
             .select_related("sso_grant")
             .filter(user=user)
         }
