@@ -3,6 +3,8 @@ from __future__ import annotations
 import functools
 from importlib import import_module
 
+from django.conf import settings
+from django.http import Http404
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -18,6 +20,10 @@ def lazily(name: str, *, exempt: bool = False):
         return view.as_view() if isinstance(view, type) else view
 
     def view(request, *args, **kwargs):
+        # No IdP configured (the default): nothing here serves anyone, and a stranger
+        # must not make the server load pysaml2 or build metadata for nothing.
+        if not settings.SAML_IDPS:
+            raise Http404("SAML sign-in is not configured.")
         return view_function()(request, *args, **kwargs)
 
     return csrf_exempt(view) if exempt else view

@@ -211,3 +211,12 @@ def test_a_key_pair_given_as_text_goes_to_a_private_file(client, saml_idp, setti
     body = client.get("/sso/saml/metadata/").content.decode().replace("\n", "")
     assert open(cert_file).read().split("-----")[2].replace("\n", "")[:64] in body
     assert "PRIVATE" not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/sso/saml/metadata/", "/sso/saml/any/acs/"])
+def test_without_a_configured_idp_the_saml_addresses_answer_404(client, settings, path):
+    settings.SAML_IDPS = []
+
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"SAMLResponse": "PHNhbWw+"}).status_code == 404
