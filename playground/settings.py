@@ -201,8 +201,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, as long as the layer's
-            # blocking pop: idle receivers would time out and drop their sockets.
+            # A read timeout longer than the layer's 5 s blocking pop: an equal one (redis-py
+            # 8's default) makes idle receivers time out and drop their sockets.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }

@@ -47,6 +47,7 @@ from playground.jobs.models import ACTIVE, EventKind, Generation, Mode, Status
 log = logging.getLogger(__name__)
 SUBMITS_AT_ONCE = 32
 CANCEL_CHECK_SECONDS = 2.0
+CANCEL_AGAIN_SECONDS = 1.0  # shutting down: how long a task may take to honour a cancel
 DEMO_PURGE_SECONDS = 300.0  # demo mode: how often expired visitors' runs are deleted
 EXPERIMENT_NUDGE_SECONDS = 5.0  # how often waiting experiments are advanced
 PARTIAL_KEEP_CHARS = 200_000
@@ -275,9 +276,16 @@ class Runner:
                 self.wake()
 
     async def _release_all(self) -> None:
-        for task in list(self.tasks.values()):
-            task.cancel()
-        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        """Cancel every generation's task and wait for them all to end.
+
+        The cancel is sent again to tasks still running after a moment: a library that
+        swallows one (redis-py 8 returned normally when a cancel landed mid-command) would
+        otherwise make a shutdown wait for its runs to finish at fal, and a restarted
+        runner find them still leased."""
+        while pending := [task for task in self.tasks.values() if not task.done()]:
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=CANCEL_AGAIN_SECONDS)
 
     # -- one generation -------------------------------------------------------------------
     async def _track(self, generation: Generation) -> None:
