@@ -69,12 +69,11 @@ fmt: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check --fix playground tests bench
 	$(VENV)/bin/ruff format playground tests bench
 
-# The whole suite on the defaults (SQLite + in-memory layer), then again on Postgres +
-# Redis when both answer on localhost, then a third time with media in a local S3 bucket.
+# The whole suite twice, side by side (tests/passes.py): on the defaults (SQLite, in-memory
+# layer, local disk), and as production runs (Postgres + Redis when both answer on
+# localhost, media in an S3 bucket of a local moto server).
 test: test-deps lint
-	@# The suite on the defaults, on Postgres + Redis (when both answer on localhost) and
-	@# with media in an S3-compatible bucket (a local moto server), two passes side by
-	@# side (TEST_PASSES_AT_ONCE=1: one after another). Extra pytest arguments: PYTEST_ARGS.
+	@# TEST_PASSES_AT_ONCE=1 runs the passes one after another. Extra pytest arguments: PYTEST_ARGS.
 	PG_URL=$(PG_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(PY) tests/passes.py $(PYTEST_ARGS)
 
 bench: test-deps
