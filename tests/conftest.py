@@ -286,6 +286,19 @@ TEST_EMULATOR_ENV = {
 }
 
 
+_collected_static: Path | None = None
+
+
+def _static_files(session_folder: Path) -> Path:
+    """Static files collected once per session and shared by every live server."""
+    global _collected_static
+    if _collected_static is None:
+        folder = session_folder / "collected-static"
+        folder.mkdir(exist_ok=True)
+        _collected_static = liveserver.collect_static(folder)
+    return _collected_static
+
+
 @contextlib.contextmanager
 def _live_server(django_db_blocker, data_dir: Path, **env: str):
     """The product in a subprocess on the test database; stopped, and its database
@@ -301,7 +314,8 @@ def _live_server(django_db_blocker, data_dir: Path, **env: str):
     application_name = f"test-{data_dir.name}"
     with django_db_blocker.unblock():
         db_url = database_url_for_tests(application_name)
-    server = liveserver.start(data_dir, database_url=db_url, **env)
+    static = _static_files(data_dir.parent)
+    server = liveserver.start(data_dir, database_url=db_url, static_from=static, **env)
     try:
         yield server
     finally:
@@ -326,17 +340,24 @@ def live_app_with_runner(django_db_setup, django_db_blocker, tmp_path_factory):
     """The live server with its embedded runner, as `make run` serves it (browser tests
     that press Run). One per module, stopped after it, so no runner outlives its tests.
     Its emulator has one runner at real-ish speed, so queue positions can be watched."""
+    with server_with_runner(django_db_blocker, tmp_path_factory) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def server_with_runner(django_db_blocker, tmp_path_factory, **env: str):
+    """`live_app_with_runner`'s server; `env` changes its emulator (a module that needs
+    more runners at once defines its own `live_app_with_runner` with this)."""
     data_dir = tmp_path_factory.mktemp("live-runner")
-    with _live_server(
-        django_db_blocker,
-        data_dir,
-        LOCALFAL_SPEED="1",
-        LOCALFAL_RUNNERS="1",
-        RUNNER_EMBEDDED="1",
-        RUNNER_STATUS_POLL_SECONDS="0.1",
-        LOG_LEVEL="INFO",  # the runner's steps, for the log shown when a test fails
-        name="server-with-runner",
-    ) as server:
+    env = {
+        "LOCALFAL_SPEED": "1",
+        "LOCALFAL_RUNNERS": "1",
+        "RUNNER_EMBEDDED": "1",
+        "RUNNER_STATUS_POLL_SECONDS": "0.1",
+        "LOG_LEVEL": "INFO",  # the runner's steps, for the log shown when a test fails
+        **env,
+    }
+    with _live_server(django_db_blocker, data_dir, name="server-with-runner", **env) as server:
         yield server
 
 

@@ -87,23 +87,36 @@ def start(
     database_url: str = "",
     migrate: bool = False,
     name: str = "server",
+    static_from: Path | None = None,
     **env: str,
 ) -> LiveServer:
     """Collect static files, start daphne, wait for /healthz; raises with the log on failure.
 
     `migrate` prepares a fresh database first (bench runs); tests pass their test database.
+    `static_from` is a folder `collect_static` filled, linked as this server's static
+    files instead of collecting them again (the suite starts dozens of servers).
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     full_env = process_env(data_dir, database_url=database_url, **env)
     if migrate:
         manage("migrate", "--noinput", "-v", "0", env=full_env)
-    manage("collectstatic", "--noinput", "-v", "0", env=full_env)
+    if static_from is None:
+        manage("collectstatic", "--noinput", "-v", "0", env=full_env)
+    elif not (data_dir / "static").exists():  # a server started again in the same folder
+        (data_dir / "static").symlink_to(static_from, target_is_directory=True)
     log_path = data_dir / f"{name}.log"
     process = spawn([*DAPHNE, "-p", str(port), "playground.asgi:application"], full_env, log_path)
     server = LiveServer(url=url, process=process, log_path=log_path)
     _wait_until_up(server)
     return server
+
+
+def collect_static(data_dir: Path) -> Path:
+    """Run collectstatic once for servers that will share its output (`start(static_from=)`).
+    The files do not depend on a server's settings, only on the checkout."""
+    manage("collectstatic", "--noinput", "-v", "0", env=process_env(data_dir))
+    return data_dir / "static"
 
 
 def _wait_until_up(server: LiveServer) -> None:

@@ -14,9 +14,18 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from playground.experiments.models import Experiment, ExperimentStatus
+from tests.conftest import server_with_runner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FLUX_DEV = "fal-ai/flux/dev"
+
+
+@pytest.fixture(scope="module")
+def live_app_with_runner(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Three emulator runners: a sweep's cells run three at a time, as fal runs requests
+    side by side, so the grid still fills live, cell by cell, in a third of the time."""
+    with server_with_runner(django_db_blocker, tmp_path_factory, LOCALFAL_RUNNERS="3") as server:
+        yield server
 
 
 @pytest.fixture

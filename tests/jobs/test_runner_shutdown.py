@@ -1,5 +1,7 @@
 """A runner that is stopped ends at once and lets its runs go, even when a run's task
-does not honour the first cancel (a library swallowed it: tests/realtime/test_redis_cancel.py)."""
+does not honour the first cancel: redis-py 8 sometimes returns normally when a cancel
+lands mid-command (a channel-layer send), and CI once waited a minute for a run to finish
+at fal (tests/jobs/test_queue_deadline.py)."""
 
 from __future__ import annotations
 
