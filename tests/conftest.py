@@ -96,6 +96,10 @@ def object_store(tmp_path_factory):
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _object_server is not None:
         _object_server.stop()
+    if _collected_static is not None:
+        import shutil
+
+        shutil.rmtree(_collected_static.parent, ignore_errors=True)
 
 
 @pytest.fixture
@@ -289,13 +293,14 @@ TEST_EMULATOR_ENV = {
 _collected_static: Path | None = None
 
 
-def _static_files(session_folder: Path) -> Path:
-    """Static files collected once per session and shared by every live server."""
+def _static_files() -> Path:
+    """Static files collected once per session and shared by every live server (removed
+    in `pytest_unconfigure`)."""
+    import tempfile
+
     global _collected_static
     if _collected_static is None:
-        folder = session_folder / "collected-static"
-        folder.mkdir(exist_ok=True)
-        _collected_static = liveserver.collect_static(folder)
+        _collected_static = liveserver.collect_static(Path(tempfile.mkdtemp(prefix="static-")))
     return _collected_static
 
 
@@ -314,7 +319,7 @@ def _live_server(django_db_blocker, data_dir: Path, **env: str):
     application_name = f"test-{data_dir.name}"
     with django_db_blocker.unblock():
         db_url = database_url_for_tests(application_name)
-    static = _static_files(data_dir.parent)
+    static = _static_files()
     server = liveserver.start(data_dir, database_url=db_url, static_from=static, **env)
     try:
         yield server

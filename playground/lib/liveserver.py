@@ -104,6 +104,7 @@ def start(
     if static_from is None:
         manage("collectstatic", "--noinput", "-v", "0", env=full_env)
     elif not (data_dir / "static").exists():  # a server started again in the same folder
+        data_dir.mkdir(parents=True, exist_ok=True)
         (data_dir / "static").symlink_to(static_from, target_is_directory=True)
     log_path = data_dir / f"{name}.log"
     process = spawn([*DAPHNE, "-p", str(port), "playground.asgi:application"], full_env, log_path)
