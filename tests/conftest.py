@@ -450,11 +450,14 @@ CSP_VIOLATIONS = CspViolations()
 def browser():
     """Debian's Chromium driven by Playwright (never a downloaded browser build). Every
     context it opens reports CSP violations to `CSP_VIOLATIONS`."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     # Playwright's sync API keeps an event loop on this thread; the ORM calls that browser
     # tests make between page steps are still plain synchronous code.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Assertions wait as long as actions (`page`'s default timeout), not Playwright's 5 s:
+    # with both passes side by side, an upload to the bucket can take longer than that.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         new_context = instance.new_context

@@ -48,7 +48,7 @@ class PersonBudgetInline(admin.StackedInline):
 class BudgetWarningAdmin(admin.ModelAdmin):
     """Which 80 % warnings went out (read-only: deleting one would send it again)."""
 
-    list_display = ("scope", "month", "message", "created")
+    list_display = ("scope", "month", "amount", "message", "created")
     list_filter = ("month",)
 
     def has_change_permission(self, request, obj=None) -> bool:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from playground.accounts.models import Membership, Team
@@ -271,11 +271,19 @@ def token_budget(token: AccessToken, month: date) -> Budget:
 
 
 def warn_once(budget: Budget, month: date) -> bool:
-    """Email the people concerned and give each a notice, once per budget and month.
-    Returns whether this call sent it."""
+    """Email the people concerned and give each a notice, once per budget and month, and
+    again if the budget is raised past the amount last warned about. Returns whether this
+    call sent it."""
     with transaction.atomic():
+        earlier = BudgetWarning.objects.filter(scope=budget.scope, month=month)
+        # Warned at this amount or a larger one: a lowered budget is not news at 80 %.
+        if earlier.filter(Q(amount__isnull=True) | Q(amount__gte=budget.amount)).exists():
+            return False
         warning, made = BudgetWarning.objects.get_or_create(
-            scope=budget.scope, month=month, defaults={"message": budget.warning_message()}
+            scope=budget.scope,
+            month=month,
+            amount=budget.amount,
+            defaults={"message": budget.warning_message()},
         )
         if not made:
             return False

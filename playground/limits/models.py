@@ -84,17 +84,22 @@ class PersonBudget(models.Model):
 
 
 class BudgetWarning(models.Model):
-    """The 80 % warning of one budget in one month: made once (the unique key), so its
-    email goes out once whichever process sees the spend first."""
+    """The 80 % warning of one budget in one month, at one amount: made once (the unique
+    key), so its email goes out once whichever process sees the spend first. A budget
+    raised during the month is warned about again at 80 % of its new amount."""
 
     scope = models.CharField(max_length=40)  # budgets.Budget.scope: "team:3", "token:7"…
     month = models.DateField()  # the month's first day
+    # The budget when it was warned about (empty for warnings made before it was kept).
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     message = models.CharField(max_length=300)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["scope", "month"], name="budget_warning_once")
+            models.UniqueConstraint(
+                fields=["scope", "month", "amount"], name="budget_warning_once_per_amount"
+            )
         ]
 
     def __str__(self) -> str:

@@ -24,7 +24,7 @@
      that spot (and out again); Esc closes. The view is a transform set through the CSSOM,
      which the Content-Security-Policy allows (style attributes in markup it refuses). */
   var MAX_ZOOM = 8;
-  var dialog, stage, image, zoomLabel;
+  var dialog, stage, image, zoomLabel, opener;
   var view = { scale: 1, x: 0, y: 0 };
 
   function clampView() {
@@ -199,11 +199,19 @@
       if (dialog.open) onKey(event);
     });
     image.addEventListener("load", fit);
-    dialog.addEventListener("close", function () { pointers = {}; gesture = null; });
+    dialog.addEventListener("close", function () {
+      pointers = {};
+      gesture = null;
+      // Back to the link that opened it, whatever had focus meanwhile: the browser's own
+      // return goes to what was focused before, which a mouse click does not always set.
+      if (opener && opener.isConnected) opener.focus();
+      opener = null;
+    });
   }
 
-  function lightbox(src, alt) {
+  function lightbox(src, alt, from) {
     if (!dialog) buildLightbox();
+    opener = from || null;
     image.src = src;
     image.alt = alt || "";
     dialog.showModal();
@@ -222,7 +230,7 @@
       if (link.closest(".gen-asset--nsfw")) { event.preventDefault(); return; }
       event.preventDefault();
       var img = link.querySelector("img");
-      lightbox(link.href, img ? img.alt : "");
+      lightbox(link.href, img ? img.alt : "", link);
     }
   });
 })();

@@ -40,7 +40,9 @@ def test_a_visitor_runs_a_demo_model_and_nobody_else_sees_the_result(page, brows
     panel.locator(".gen-badge--completed").wait_for(timeout=30_000)
     image = panel.locator(".gen-asset img").first
     expect(image).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth > 0", image.element_handle())
+    # Drawn once its file arrives (read from the bucket in the production pass).
+    drawn = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(drawn, arg=image.element_handle())
     run_url = demo_app.url + panel.locator(".gen-status__open").get_attribute("href")
 
     other = browser.new_context().new_page()

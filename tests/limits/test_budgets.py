@@ -392,6 +392,43 @@ def test_the_warning_goes_out_again_in_a_new_month(alice):
     ]  # fmt: skip
 
 
+def test_a_budget_raised_after_its_warning_is_warned_about_again_at_80_percent_of_it(alice):
+    alice.email = "alice@example.com"
+    alice.save()
+    give_budget(alice, "10")
+    spend(alice, "8")
+    check_budgets(alice.pk)  # the warning at $8 of $10
+    give_budget(alice, "20")
+    forget_everything()  # as the budget form does (a change forgets the budgets looked up)
+
+    spend(alice, "7")
+    check_budgets(alice.pk)  # $15 of $20: under 80 %
+    sent_under_the_new_80 = len(mail.outbox)
+    spend(alice, "1")
+    check_budgets(alice.pk)  # $16 of $20
+    check_budgets(alice.pk)
+    give_budget(alice, "18")  # lowered: nothing new to say at 80 %
+    forget_everything()
+    check_budgets(alice.pk)
+
+    assert sent_under_the_new_80 == 1
+    assert len(mail.outbox) == 2
+    assert "$16.00" in mail.outbox[1].body and "$20.00" in mail.outbox[1].body
+    amounts = BudgetWarning.objects.order_by("pk").values_list("amount", flat=True)
+    assert list(amounts) == [Decimal(10), Decimal(20)]
+    assert BudgetNotice.objects.filter(user=alice, dismissed__isnull=True).count() == 2
+
+
+def test_a_warning_from_before_amounts_were_kept_is_not_sent_again(alice):
+    give_budget(alice, "10")
+    spend(alice, "9")
+    BudgetWarning.objects.create(scope=f"user:{alice.pk}", month=month_of(), message="old")
+
+    check_budgets(alice.pk)
+
+    assert BudgetWarning.objects.count() == 1 and mail.outbox == []
+
+
 def test_last_months_notice_is_not_shown_this_month(client_alice, alice, monkeypatch):
     from django.utils import timezone
 
