@@ -54,34 +54,15 @@ def answers(host: str, port: int) -> bool:
 
 
 def passes() -> list[Pass]:
-    found = [Pass("defaults", {"TEST_REDIS_SPARE_DB": "13"})]
-    bucket = {"TEST_STORAGE": "s3"}
+    """The defaults, then the bucket with Postgres + Redis when both answer, else alone."""
+    bucket = {"TEST_STORAGE": "s3", "TEST_REDIS_SPARE_DB": "14"}
     if answers("127.0.0.1", 5432) and answers("127.0.0.1", 6379):
-        found.append(
-            Pass(
-                "production",
-                {
-                    "DATABASE_URL": PG_URL,
-                    "REDIS_URL": REDIS_URL,
-                    **bucket,
-                    "DATA_DIR": str(ROOT / "var" / "pass-production"),
-                    "TEST_REDIS_SPARE_DB": "14",
-                },
-            )
-        )
+        name, bucket = "production", {**bucket, "DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}
     else:
         print("== Postgres or Redis not answering on localhost: the bucket is tested alone ==")
-        found.append(
-            Pass(
-                "object-store",
-                {
-                    **bucket,
-                    "DATA_DIR": str(ROOT / "var" / "pass-object-store"),
-                    "TEST_REDIS_SPARE_DB": "15",
-                },
-            )
-        )
-    return found
+        name = "object-store"
+    data_dir = {"DATA_DIR": str(ROOT / "var" / f"pass-{name}")}
+    return [Pass("defaults", {"TEST_REDIS_SPARE_DB": "13"}), Pass(name, {**bucket, **data_dir})]
 
 
 def run(one: Pass) -> tuple[Pass, int, float]:

@@ -103,9 +103,9 @@ def start(
         manage("migrate", "--noinput", "-v", "0", env=full_env)
     if static_from is None:
         manage("collectstatic", "--noinput", "-v", "0", env=full_env)
-    elif not (data_dir / "static").exists():  # a server started again in the same folder
+    elif not static_root(data_dir).exists():  # a server started again in the same folder
         data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "static").symlink_to(static_from, target_is_directory=True)
+        static_root(data_dir).symlink_to(static_from, target_is_directory=True)
     log_path = data_dir / f"{name}.log"
     process = spawn([*DAPHNE, "-p", str(port), "playground.asgi:application"], full_env, log_path)
     server = LiveServer(url=url, process=process, log_path=log_path)
@@ -117,6 +117,11 @@ def collect_static(data_dir: Path) -> Path:
     """Run collectstatic once for servers that will share its output (`start(static_from=)`).
     The files do not depend on a server's settings, only on the checkout."""
     manage("collectstatic", "--noinput", "-v", "0", env=process_env(data_dir))
+    return static_root(data_dir)
+
+
+def static_root(data_dir: Path) -> Path:
+    """settings.STATIC_ROOT of a product process whose DATA_DIR is `data_dir`."""
     return data_dir / "static"
 
 
