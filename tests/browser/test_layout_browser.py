@@ -344,6 +344,18 @@ def test_a_long_prompt_in_the_code_tab_stays_in_its_box(page, live_app_with_runn
         assert code.evaluate("el => el.scrollWidth <= el.clientWidth")
 
 
+def test_a_prompt_with_a_long_unbroken_word_keeps_the_form_on_a_phone_screen(studio):
+    page, base = studio["page"], studio["base"]
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/models/fal-ai/flux/schnell/")
+    prompt = page.get_by_role("textbox", name="Prompt", exact=True)
+    prompt.fill("in the style of https://example.com/" + "a" * 120)  # a pasted address
+
+    assert_fits(page, "phone-model-form-with-a-long-word")
+    box = prompt.bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"]
+
+
 def test_the_favourite_star_is_readable_in_light_and_dark(studio, browser):
     base, first = studio["base"], studio["gens"][0]
     for scheme in ("light", "dark"):
