@@ -204,7 +204,10 @@
       gesture = null;
       // Back to the link that opened it, whatever had focus meanwhile: the browser's own
       // return goes to what was focused before, which a mouse click does not always set.
-      if (opener && opener.isConnected) opener.focus();
+      // A live update may have drawn the panel again meanwhile: then its new copy.
+      var back = opener && (opener.isConnected ? opener
+        : document.querySelector('a[data-lightbox][href="' + CSS.escape(opener.getAttribute("href")) + '"]'));
+      if (back) back.focus();
       opener = null;
     });
   }
